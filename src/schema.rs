@@ -1,0 +1,255 @@
+//! JSON Schemas derived from the types, and the committed copies the validator runs.
+//!
+//! The Rust types are the single source of truth. [`generate`] derives each schema with schemars
+//! (draft 2020-12, subschemas inlined so that no `anyOf` or `$ref` hides a nested error);
+//! `schemas/` holds the committed output, which the validator embeds with `include_str!` so that
+//! what users download is what runs. A test fails when the two drift apart.
+//!
+//! Each envelope has two variants:
+//! - **tolerant** (`order-get.<kind>.schema.json`): the platform's documented quirk, a
+//!   single-digit seconds field in local times, matches the pattern, and unknown members are
+//!   allowed. The validator's default profile runs it and reports both as warnings.
+//! - **strict** (`order-get.<kind>.strict.schema.json`): local times need two-digit seconds and
+//!   every object is closed (`additionalProperties: false`). For teams that want the contract
+//!   to the letter from the schema file alone.
+
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use crate::envelope::{Request, Response};
+use crate::time::{LOCAL_TIME_PATTERN, LOCAL_TIME_PATTERN_STRICT};
+
+/// Which envelope a payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// The request body, with `params`.
+    Request,
+    /// The response body, with `code`.
+    Response,
+}
+
+impl Kind {
+    /// Both kinds, requests first.
+    pub const ALL: [Kind; 2] = [Kind::Request, Kind::Response];
+
+    /// `request` or `response`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Request => "request",
+            Kind::Response => "response",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a schema treats the documented quirks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// Accepts single-digit seconds in local times and unknown members.
+    Tolerant,
+    /// The contract to the letter: canonical local times, closed objects.
+    Strict,
+}
+
+impl Variant {
+    /// Both variants, tolerant first.
+    pub const ALL: [Variant; 2] = [Variant::Tolerant, Variant::Strict];
+}
+
+/// The file name of a schema under `schemas/`, such as `order-get.response.schema.json`.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::schema::{file_name, Kind, Variant};
+///
+/// assert_eq!(file_name(Kind::Request, Variant::Strict), "order-get.request.strict.schema.json");
+/// ```
+pub fn file_name(kind: Kind, variant: Variant) -> String {
+    match variant {
+        Variant::Tolerant => format!("order-get.{kind}.schema.json"),
+        Variant::Strict => format!("order-get.{kind}.strict.schema.json"),
+    }
+}
+
+/// Derives a schema from the types.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::schema::{generate, Kind, Variant};
+///
+/// let schema = generate(Kind::Response, Variant::Tolerant);
+/// assert_eq!(schema["required"], serde_json::json!(["code"]));
+/// ```
+pub fn generate(kind: Kind, variant: Variant) -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let generator = settings.into_generator();
+    let schema = match kind {
+        Kind::Request => generator.into_root_schema_for::<Request>(),
+        Kind::Response => generator.into_root_schema_for::<Response>(),
+    };
+    let mut value = schema.to_value();
+    portable_integer_bounds(&mut value);
+    if variant == Variant::Strict {
+        if let Some(title) = value.get_mut("title") {
+            *title = format!("{} (strict)", title.as_str().unwrap_or_default()).into();
+        }
+        close_objects_and_require_canonical_times(&mut value);
+    }
+    value
+}
+
+/// Replaces schemars' integer formats (`int32`, `uint64`, ...) with the `minimum` and `maximum`
+/// they stand for. Those formats are not in the JSON Schema vocabulary: most validators ignore
+/// them, and ajv's strict mode refuses the schema. Bounds say the same thing portably, and keep
+/// the schema in step with what the Rust integer types accept.
+fn portable_integer_bounds(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let bounds = match map.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("uint8") => Some((0.into(), u8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("uint16") => Some((0.into(), u16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("uint32") => Some((0.into(), u32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                Some("uint64") => Some((0.into(), u64::MAX.into())),
+                _ => None,
+            };
+            if let Some((min, max)) = bounds {
+                map.remove("format");
+                // A tighter bound from the type's own attributes (`copies` >= 1) wins.
+                map.entry("minimum").or_insert(Value::Number(min));
+                map.insert("maximum".into(), Value::Number(max));
+            }
+            map.values_mut().for_each(portable_integer_bounds);
+        }
+        Value::Array(items) => items.iter_mut().for_each(portable_integer_bounds),
+        _ => {}
+    }
+}
+
+/// The strict variant's edits, applied to every subschema: object types with declared `properties`
+/// get `additionalProperties: false`, and the tolerant local-time pattern becomes the canonical
+/// one. The schema is a handful of levels deep, so recursion is bounded.
+fn close_objects_and_require_canonical_times(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let is_object_type = match map.get("type") {
+                Some(Value::String(t)) => t == "object",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+                _ => false,
+            };
+            // Only object *types* close: the `if`/`then` subschemas also list `properties`, and
+            // closing them would reject every member they do not name.
+            if is_object_type && map.contains_key("properties") {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            if map.get("pattern").and_then(Value::as_str) == Some(LOCAL_TIME_PATTERN) {
+                map.insert("pattern".into(), LOCAL_TIME_PATTERN_STRICT.into());
+            }
+            map.values_mut()
+                .for_each(close_objects_and_require_canonical_times);
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(close_objects_and_require_canonical_times),
+        _ => {}
+    }
+}
+
+/// A derived schema as the pretty JSON text committed under `schemas/`, with a final newline.
+pub fn generate_text(kind: Kind, variant: Variant) -> String {
+    // Serializing a `Value` into a `String` cannot fail: its keys are strings.
+    let mut text = serde_json::to_string_pretty(&generate(kind, variant)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The committed schema text the validator runs, embedded at build time.
+pub fn committed(kind: Kind, variant: Variant) -> &'static str {
+    match (kind, variant) {
+        (Kind::Request, Variant::Tolerant) => {
+            include_str!("../schemas/order-get.request.schema.json")
+        }
+        (Kind::Request, Variant::Strict) => {
+            include_str!("../schemas/order-get.request.strict.schema.json")
+        }
+        (Kind::Response, Variant::Tolerant) => {
+            include_str!("../schemas/order-get.response.schema.json")
+        }
+        (Kind::Response, Variant::Strict) => {
+            include_str!("../schemas/order-get.response.strict.schema.json")
+        }
+    }
+}
+
+/// A committed schema file that differs from what the types derive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The file's name under the schema folder.
+    pub file: String,
+    /// A unified diff from the file on disk (`---`) to the derived schema (`+++`); every line
+    /// of the derived schema is `+` when the file is missing.
+    pub diff: String,
+}
+
+/// Every schema file with its derived text, in a stable order.
+pub fn generate_all() -> Vec<(String, String)> {
+    Kind::ALL
+        .into_iter()
+        .flat_map(|kind| Variant::ALL.map(|variant| (kind, variant)))
+        .map(|(kind, variant)| (file_name(kind, variant), generate_text(kind, variant)))
+        .collect()
+}
+
+/// Writes every derived schema into `dir`, creating it if needed.
+///
+/// # Errors
+///
+/// When the folder cannot be created or a file cannot be written.
+pub fn write_all(dir: &std::path::Path) -> Result<Vec<String>, crate::Error> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+    generate_all()
+        .into_iter()
+        .map(|(file, text)| {
+            let path = dir.join(&file);
+            std::fs::write(&path, text).map_err(|e| crate::Error::io(&path, e))?;
+            Ok(file)
+        })
+        .collect()
+}
+
+/// Compares the schema files in `dir` with what the types derive. An empty list means no drift.
+///
+/// # Errors
+///
+/// When a file exists but cannot be read. A missing file is drift, not an error.
+pub fn check_dir(dir: &std::path::Path) -> Result<Vec<Drift>, crate::Error> {
+    let mut drifts = Vec::new();
+    for (file, derived) in generate_all() {
+        let path = dir.join(&file);
+        let on_disk = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(crate::Error::io(&path, e)),
+        };
+        if on_disk != derived {
+            let diff = similar::TextDiff::from_lines(&on_disk, &derived)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("{file} (committed)"), &format!("{file} (derived)"))
+                .to_string();
+            drifts.push(Drift { file, diff });
+        }
+    }
+    Ok(drifts)
+}

@@ -1,0 +1,390 @@
+//! The two time shapes of the contract: platform local time and UTC.
+//!
+//! Both newtypes keep the exact text they were read from, so that a payload serializes back to the
+//! bytes it came from, and a parsed instant, so that rules can compare times without parsing
+//! again. Neither can hold an impossible date or time: February 30 or hour 25 fail to parse.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+
+/// The portable pattern for a platform local time, tolerant of the single-digit-seconds quirk.
+///
+/// Written with `[0-9]` rather than `\d`: some regex engines (Python's `re`) let `\d` match any
+/// Unicode digit.
+pub(crate) const LOCAL_TIME_PATTERN: &str =
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5]?[0-9]$";
+
+/// The canonical local time pattern, used by the strict schema variant.
+pub(crate) const LOCAL_TIME_PATTERN_STRICT: &str =
+    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$";
+
+/// The portable pattern for a UTC time: RFC 3339 with `Z`, fractional seconds allowed.
+pub(crate) const UTC_TIME_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$";
+
+/// Why a string is not a valid time of the contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// The text does not have the expected shape (the pattern failed).
+    Shape {
+        /// The shape that was expected, for messages.
+        expected: &'static str,
+    },
+    /// The shape is right but the date or time does not exist, such as `2020-02-30` or `25:00`.
+    Impossible {
+        /// What is wrong, from the calendar's point of view.
+        reason: String,
+    },
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeError::Shape { expected } => write!(f, "expected {expected}"),
+            TimeError::Impossible { reason } => write!(f, "not a real date and time: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
+
+const LOCAL_SHAPE: &str = "`YYYY-MM-DD HH:MM:SS`";
+const UTC_SHAPE: &str = "RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`";
+
+/// A platform local time, `YYYY-MM-DD HH:MM:SS` (平台本地时间), such as `2020-08-25 10:00:00`.
+///
+/// The platform does not say which time zone this is; in the documented example it is UTC+8
+/// (China). The endpoint's own example sends a single-digit seconds field, `2020-08-25 10:00:0`:
+/// this type accepts that form and remembers that it is not canonical
+/// ([`LocalTime::is_canonical`]), so that a validator can warn about it.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LocalTime {
+    text: String,
+    value: DateTime,
+    canonical: bool,
+}
+
+impl LocalTime {
+    /// The civil date and time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::LocalTime;
+    ///
+    /// let t: LocalTime = "2020-08-25 10:00:0".parse()?;
+    /// assert_eq!(t.datetime().second(), 0);
+    /// assert!(!t.is_canonical());
+    /// # Ok::<(), cloudstorage_contract::TimeError>(())
+    /// ```
+    pub fn datetime(&self) -> DateTime {
+        self.value
+    }
+
+    /// Whether the text has the documented two-digit seconds field.
+    pub fn is_canonical(&self) -> bool {
+        self.canonical
+    }
+
+    /// The text exactly as it was read.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::str::FromStr for LocalTime {
+    type Err = TimeError;
+
+    fn from_str(text: &str) -> Result<Self, TimeError> {
+        let shape = TimeError::Shape {
+            expected: LOCAL_SHAPE,
+        };
+        let b = text.as_bytes();
+        // `YYYY-MM-DD HH:MM:S` or `YYYY-MM-DD HH:MM:SS`.
+        if !(b.len() == 18 || b.len() == 19) || b.get(10) != Some(&b' ') {
+            return Err(shape);
+        }
+        let date = parse_date(b).ok_or(shape.clone())?;
+        let (hour, minute) = parse_hour_minute(&b[11..]).ok_or(shape.clone())?;
+        let second = digits(&b[17..]).ok_or(shape)?;
+        let value = civil(date, hour, minute, second, 0)?;
+        Ok(LocalTime {
+            text: text.to_owned(),
+            value,
+            canonical: b.len() == 19,
+        })
+    }
+}
+
+/// A UTC time in RFC 3339 with `Z` (UTC 时间), such as `2020-08-25T02:00:00Z`.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UtcTime {
+    text: String,
+    value: Timestamp,
+}
+
+impl UtcTime {
+    /// The instant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::UtcTime;
+    ///
+    /// let t: UtcTime = "2020-08-25T02:00:00Z".parse()?;
+    /// assert_eq!(t.timestamp().as_second(), 1_598_320_800);
+    /// # Ok::<(), cloudstorage_contract::TimeError>(())
+    /// ```
+    pub fn timestamp(&self) -> Timestamp {
+        self.value
+    }
+
+    /// The text exactly as it was read.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::str::FromStr for UtcTime {
+    type Err = TimeError;
+
+    fn from_str(text: &str) -> Result<Self, TimeError> {
+        let shape = TimeError::Shape {
+            expected: UTC_SHAPE,
+        };
+        let b = text.as_bytes();
+        if b.len() < 20 || b.get(10) != Some(&b'T') || b.last() != Some(&b'Z') {
+            return Err(shape);
+        }
+        let date = parse_date(b).ok_or(shape.clone())?;
+        let (hour, minute) = parse_hour_minute(&b[11..]).ok_or(shape.clone())?;
+        let second = b.get(17..19).and_then(digits).ok_or(shape.clone())?;
+        let nanos = match &b[19..b.len() - 1] {
+            [] => 0,
+            [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+                let n = digits_u32(fraction).ok_or(shape.clone())?;
+                // Scale `.5` to 500_000_000 ns: 10^(9 - len) fits in i32 for len >= 1.
+                let scale = 10i32.pow(9 - fraction.len() as u32);
+                i32::try_from(n).map_err(|_| shape.clone())? * scale
+            }
+            _ => return Err(shape),
+        };
+        let civil = civil(date, hour, minute, second, nanos)?;
+        let value =
+            jiff::tz::Offset::UTC
+                .to_timestamp(civil)
+                .map_err(|e| TimeError::Impossible {
+                    reason: e.to_string(),
+                })?;
+        Ok(UtcTime {
+            text: text.to_owned(),
+            value,
+        })
+    }
+}
+
+/// Reads `YYYY-MM-DD` at the start of `b`.
+fn parse_date(b: &[u8]) -> Option<(i16, i8, i8)> {
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = i16::try_from(digits_u32(b.get(0..4)?)?).ok()?;
+    Some((year, digits(b.get(5..7)?)?, digits(b.get(8..10)?)?))
+}
+
+/// Reads `HH:MM:` at the start of `b`.
+fn parse_hour_minute(b: &[u8]) -> Option<(i8, i8)> {
+    if b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
+        return None;
+    }
+    Some((digits(b.get(0..2)?)?, digits(b.get(3..5)?)?))
+}
+
+/// One or two ASCII digits as a number.
+fn digits(b: &[u8]) -> Option<i8> {
+    if b.is_empty() || b.len() > 2 {
+        return None;
+    }
+    i8::try_from(digits_u32(b)?).ok()
+}
+
+/// One to nine ASCII digits as a number (no sign, no other characters).
+fn digits_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+fn civil(
+    (year, month, day): (i16, i8, i8),
+    hour: i8,
+    minute: i8,
+    second: i8,
+    nanos: i32,
+) -> Result<DateTime, TimeError> {
+    // jiff checks the calendar (month lengths, leap years) and the clock ranges; its message
+    // names the field that is out of range.
+    DateTime::new(year, month, day, hour, minute, second, nanos).map_err(|e| {
+        TimeError::Impossible {
+            reason: e.to_string(),
+        }
+    })
+}
+
+macro_rules! string_newtype_impls {
+    ($ty:ident, $name:literal, $pattern:expr, $format:expr) => {
+        impl TryFrom<String> for $ty {
+            type Error = TimeError;
+
+            fn try_from(text: String) -> Result<Self, TimeError> {
+                text.parse()
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(t: $ty) -> String {
+                t.text
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.text)
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($ty), self.text)
+            }
+        }
+
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let mut schema = json_schema!({
+                    "type": "string",
+                    "pattern": $pattern,
+                });
+                if let Some(format) = $format {
+                    schema.insert("format".into(), format.into());
+                }
+                schema
+            }
+        }
+    };
+}
+
+string_newtype_impls!(LocalTime, "LocalTime", LOCAL_TIME_PATTERN, None::<&str>);
+string_newtype_impls!(UtcTime, "UtcTime", UTC_TIME_PATTERN, Some("date-time"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_accepts_canonical_and_quirk() {
+        let t: LocalTime = "2020-08-25 10:00:00".parse().unwrap();
+        assert!(t.is_canonical());
+        assert_eq!(t.datetime(), jiff::civil::date(2020, 8, 25).at(10, 0, 0, 0));
+        let q: LocalTime = "2020-08-25 10:00:7".parse().unwrap();
+        assert!(!q.is_canonical());
+        assert_eq!(q.datetime().second(), 7);
+        assert_eq!(q.as_str(), "2020-08-25 10:00:7");
+    }
+
+    #[test]
+    fn local_time_rejects_impossible_and_misshapen() {
+        for bad in [
+            "2020-02-30 10:00:00",
+            "2021-02-29 10:00:00",
+            "2020-00-01 10:00:00",
+            "2020-08-25 25:00:00",
+            "2020-08-25 10:60:00",
+            "2020-08-25 10:00:60",
+        ] {
+            let err = bad.parse::<LocalTime>().unwrap_err();
+            assert!(
+                matches!(err, TimeError::Impossible { .. }),
+                "{bad}: {err:?}"
+            );
+        }
+        for bad in [
+            "",
+            "2020-08-25T10:00:00",
+            "2020-08-25 10:00",
+            "2020-8-25 10:00:00",
+            "2020-08-25 10:0:00",
+            "2020-08-25 10:00:000",
+            "2020-0-01 12:00:00",
+            "２０２０-08-25 10:00:00",
+            "2020-08-25 10:00:+1",
+        ] {
+            let err = bad.parse::<LocalTime>().unwrap_err();
+            assert!(matches!(err, TimeError::Shape { .. }), "{bad}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn utc_time_parses_rfc3339_z() {
+        let t: UtcTime = "2020-08-25T02:00:00Z".parse().unwrap();
+        assert_eq!(t.timestamp().as_second(), 1_598_320_800);
+        let f: UtcTime = "2020-08-25T02:00:00.5Z".parse().unwrap();
+        assert_eq!(f.timestamp().subsec_nanosecond(), 500_000_000);
+        for bad in [
+            "2020-08-25T02:00:00",
+            "2020-08-25T02:00:00+08:00",
+            "2020-08-25 02:00:00Z",
+            "2020-08-25T02:00:0Z",
+            "2020-08-25T02:00:00.Z",
+            "2020-08-25T02:00:00.1234567890Z",
+            "2020-08-25t02:00:00z",
+        ] {
+            assert!(
+                matches!(bad.parse::<UtcTime>(), Err(TimeError::Shape { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            "2020-02-30T02:00:00Z".parse::<UtcTime>(),
+            Err(TimeError::Impossible { .. })
+        ));
+    }
+
+    #[test]
+    fn patterns_agree_with_parsers_on_samples() {
+        let local = regex_lite(LOCAL_TIME_PATTERN);
+        assert!(local("2020-08-25 10:00:0"));
+        assert!(local("2020-08-25 10:00:00"));
+        assert!(!local("2020-08-25 10:00:000"));
+        let strict = regex_lite(LOCAL_TIME_PATTERN_STRICT);
+        assert!(!strict("2020-08-25 10:00:0"));
+        assert!(strict("2020-08-25 10:00:00"));
+        let utc = regex_lite(UTC_TIME_PATTERN);
+        assert!(utc("2020-08-25T02:00:00Z"));
+        assert!(utc("2020-08-25T02:00:00.123Z"));
+        assert!(!utc("2020-08-25T02:00:00+08:00"));
+    }
+
+    /// Compiles `pattern` with the jsonschema crate's own regex engine, through a schema.
+    fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
+        let v = jsonschema::validator_for(&serde_json::json!({ "pattern": pattern })).unwrap();
+        move |s| v.is_valid(&serde_json::json!(s))
+    }
+}
