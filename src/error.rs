@@ -20,6 +20,8 @@ enum ErrorKind {
         path: PathBuf,
         source: std::io::Error,
     },
+    Usage(String),
+    Internal(String),
 }
 
 impl Error {
@@ -33,6 +35,25 @@ impl Error {
         }
     }
 
+    /// An option or argument is not acceptable; `message` says which and why.
+    pub(crate) fn usage(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Usage(message.into()),
+        }
+    }
+
+    /// A fault of this crate, such as a committed schema that does not compile.
+    pub(crate) fn internal(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Internal(message.into()),
+        }
+    }
+
+    /// Whether an option or argument was not acceptable.
+    pub fn is_usage(&self) -> bool {
+        matches!(self.kind, ErrorKind::Usage(_))
+    }
+
     /// Whether a file could not be read or written.
     pub fn is_io(&self) -> bool {
         matches!(self.kind, ErrorKind::Io { .. })
@@ -43,6 +64,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Io { path, source } => write!(f, "`{}`: {source}", path.display()),
+            ErrorKind::Usage(message) => f.write_str(message),
+            ErrorKind::Internal(message) => write!(f, "internal error: {message}"),
         }
     }
 }
@@ -51,6 +74,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io { source, .. } => Some(source),
+            ErrorKind::Usage(_) | ErrorKind::Internal(_) => None,
         }
     }
 }

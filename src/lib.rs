@@ -32,18 +32,33 @@
 //! ```
 #![deny(missing_docs)]
 
+mod diagnostic;
 mod envelope;
 mod error;
+mod message;
 mod order;
+mod position;
+mod rules;
 pub mod schema;
+mod semantic;
+mod text;
 mod time;
+mod validate;
 
+pub use diagnostic::{Diagnostic, Payload, Report};
 pub use envelope::{Credential, Params, Presence, Request, Response, SystemParams};
 pub use error::Error;
 pub use order::{
     OrderDetail, OrderStatus, OrderType, PaymentStatus, Price, PriceError, RecordType,
 };
+pub use position::Position;
+pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage};
+pub use schema::Kind;
 pub use time::{LocalTime, TimeError, UtcTime};
+pub use validate::{
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Exchange, MAX_DEPTH_CAP,
+    Options, Profile, Validator,
+};
 
 #[cfg(feature = "cli")]
 #[doc(hidden)]

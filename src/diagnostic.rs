@@ -1,0 +1,164 @@
+//! Findings and the report that holds them.
+
+use std::fmt;
+
+use crate::envelope::{Request, Response};
+use crate::position::Position;
+use crate::rules::{Rule, Severity};
+use crate::schema::Kind;
+
+/// One finding: a rule, where it applies, and what is wrong.
+///
+/// Messages name the value and what was expected; a credential's value never appears in any
+/// field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Diagnostic {
+    pub(crate) rule: Rule,
+    pub(crate) severity: Severity,
+    pub(crate) pointer: String,
+    pub(crate) offset: usize,
+    pub(crate) position: Position,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// The rule it breaks.
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// Its severity after the profile and any overrides.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Whether it is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The RFC 6901 JSON Pointer of the offending value (`""` for the whole document). For a
+    /// missing member, the pointer of the object that lacks it.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The byte offset in the input where the offending value (or key) starts.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The 1-based line and column of [`offset`](Diagnostic::offset); columns count characters.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// What is wrong: the value and what was expected.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A likely cause or a way out, when one is known.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}[{}]: {}",
+            self.position.line, self.position.column, self.severity, self.rule, self.message
+        )
+    }
+}
+
+/// A payload that conforms, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Payload {
+    /// A request.
+    Request(Box<Request>),
+    /// A response.
+    Response(Box<Response>),
+}
+
+/// The verdict on one payload: its findings, and the typed value when it conforms.
+///
+/// A payload that breaks the contract is a report with errors, never an `Err`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    pub(crate) kind: Option<Kind>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) dropped: usize,
+    pub(crate) error_count: usize,
+    pub(crate) warning_count: usize,
+    pub(crate) payload: Option<Payload>,
+}
+
+impl Report {
+    /// Whether the payload honours the contract: no errors (warnings allowed).
+    pub fn conforms(&self) -> bool {
+        self.error_count == 0
+    }
+
+    /// The kind of payload, once known.
+    pub fn kind(&self) -> Option<Kind> {
+        self.kind
+    }
+
+    /// The findings, in input order, at most the configured number.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The errors among the findings.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings among the findings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+
+    /// How many findings were left out over the configured maximum.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// How many errors were found, counting any left out over the maximum.
+    pub fn error_count(&self) -> usize {
+        self.error_count
+    }
+
+    /// How many warnings were found, counting any left out over the maximum.
+    pub fn warning_count(&self) -> usize {
+        self.warning_count
+    }
+
+    /// The typed payload, when it conforms and deserializes.
+    pub fn payload(&self) -> Option<&Payload> {
+        self.payload.as_ref()
+    }
+
+    /// The typed request, when the payload is a conforming request.
+    pub fn request(&self) -> Option<&Request> {
+        match &self.payload {
+            Some(Payload::Request(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The typed response, when the payload is a conforming response.
+    pub fn response(&self) -> Option<&Response> {
+        match &self.payload {
+            Some(Payload::Response(r)) => Some(r),
+            _ => None,
+        }
+    }
+}

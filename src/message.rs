@@ -1,0 +1,240 @@
+//! How findings are worded: values described safely, expectations named, likely causes hinted.
+//!
+//! Every message names the value and what was expected. Values are shortened, and the value of
+//! a credential (`iotToken`, `cloudToken`) is never shown.
+
+use serde_json::Value;
+
+use crate::order::{OrderStatus, OrderType, PaymentStatus, RecordType};
+use crate::rules::Rule;
+use crate::time::{LOCAL_TIME_PATTERN, UTC_TIME_PATTERN};
+use crate::validate::last_segment;
+
+/// Members whose values are secrets.
+const CREDENTIALS: [&str; 2] = ["/request/iotToken", "/request/cloudToken"];
+
+/// The longest run of a string value shown in a message.
+const MAX_SHOWN_CHARS: usize = 48;
+
+/// A value's place, for messages.
+pub(crate) struct Field<'p> {
+    pointer: &'p str,
+    /// The member's name, or `payload` for the whole document.
+    pub(crate) name: String,
+}
+
+impl<'p> Field<'p> {
+    pub(crate) fn new(pointer: &'p str) -> Self {
+        let name = if pointer.is_empty() {
+            "payload".to_owned()
+        } else {
+            last_segment(pointer)
+        };
+        Field { pointer, name }
+    }
+
+    /// How to name this value as an object that holds members: "the top level" or "`data`".
+    pub(crate) fn object_name(&self) -> String {
+        if self.pointer.is_empty() {
+            "the top level".to_owned()
+        } else {
+            format!("`{}`", self.name)
+        }
+    }
+}
+
+/// Whether the value at `pointer` is a secret.
+pub(crate) fn is_credential(pointer: &str) -> bool {
+    CREDENTIALS.contains(&pointer)
+}
+
+/// Describes a value for a message: `"abc"`, `4`, `null`, `an object`. Long strings are cut,
+/// credentials are never shown.
+pub(crate) fn describe(value: &Value, pointer: &str) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) if is_credential(pointer) => {
+            let _ = n;
+            "a number (value not shown: a credential)".to_owned()
+        }
+        Value::Number(n) => n.to_string(),
+        Value::String(_) if is_credential(pointer) => {
+            "a string (value not shown: a credential)".to_owned()
+        }
+        Value::String(s) => quote(s),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// A string quoted as JSON, shortened to [`MAX_SHOWN_CHARS`] characters.
+pub(crate) fn quote(s: &str) -> String {
+    let count = s.chars().count();
+    if count <= MAX_SHOWN_CHARS {
+        return serde_json::to_string(s).unwrap_or_default();
+    }
+    let head: String = s.chars().take(MAX_SHOWN_CHARS).collect();
+    let shown = serde_json::to_string(&head).unwrap_or_default();
+    format!("{}…\" ({count} characters)", &shown[..shown.len() - 1])
+}
+
+/// "one of 0 (in use), 1 (expired), …" for the integer enums, by member name.
+pub(crate) fn expected_enum(name: &str) -> String {
+    fn list<T: Copy>(all: &[T], code: fn(T) -> u8, meaning: fn(T) -> &'static str) -> String {
+        let items: Vec<String> = all
+            .iter()
+            .map(|&v| format!("{} ({})", code(v), meaning(v)))
+            .collect();
+        format!("one of {}", items.join(", "))
+    }
+    match name {
+        "status" => list(OrderStatus::ALL, OrderStatus::code, OrderStatus::meaning),
+        "paymentStatus" => list(
+            PaymentStatus::ALL,
+            PaymentStatus::code,
+            PaymentStatus::meaning,
+        ),
+        "recordType" => list(RecordType::ALL, RecordType::code, RecordType::meaning),
+        "orderType" => list(OrderType::ALL, OrderType::code, OrderType::meaning),
+        _ => "one of the documented values".to_owned(),
+    }
+}
+
+/// What a schema pattern stands for, in words.
+pub(crate) fn expected_pattern(pattern: &str) -> String {
+    if pattern == LOCAL_TIME_PATTERN {
+        "a local time `YYYY-MM-DD HH:MM:SS`, such as `2020-08-25 10:00:00`".to_owned()
+    } else if pattern == UTC_TIME_PATTERN {
+        "a UTC time `YYYY-MM-DDTHH:MM:SSZ`, such as `2020-08-25T02:00:00Z`".to_owned()
+    } else if pattern == crate::order::PRICE_PATTERN {
+        "a decimal amount, digits with an optional `.` and digits, such as `1.0`".to_owned()
+    } else {
+        format!("a string matching `{pattern}`")
+    }
+}
+
+const LOCAL_TIMES: [&str; 2] = ["/data/startTime", "/data/endTime"];
+const UTC_TIMES: [&str; 2] = ["/data/startTimeUTC", "/data/endTimeUTC"];
+
+/// A likely cause for a schema finding, when its shape matches a known oddity of the platform's
+/// sibling endpoints.
+pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) -> Option<String> {
+    let value = root.pointer(pointer);
+    let is_time = LOCAL_TIMES.contains(&pointer) || UTC_TIMES.contains(&pointer);
+    match (rule, value) {
+        (Rule::WrongType, Some(Value::Number(n))) if is_time => {
+            let when = n
+                .as_i64()
+                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            Some(format!(
+                "this looks like epoch milliseconds{when}, as sibling endpoints such as \
+                 `commodity/enable` send; this endpoint sends a string"
+            ))
+        }
+        (Rule::MalformedValue, Some(Value::String(s))) if is_time && s.is_empty() => Some(
+            "an empty time, as free-plan payloads of sibling endpoints send; this endpoint \
+             always sends a time"
+                .to_owned(),
+        ),
+        (Rule::MalformedValue, Some(Value::String(s))) if LOCAL_TIMES.contains(&pointer) => {
+            local_time_hint(s)
+        }
+        (Rule::MalformedValue, Some(Value::String(s))) if UTC_TIMES.contains(&pointer) => {
+            (!s.ends_with('Z')).then(|| {
+                "UTC times end in `Z`; a time with an offset or without a zone belongs in \
+                 `startTime`/`endTime`, the local times"
+                    .to_owned()
+            })
+        }
+        (Rule::MissingField, _) if member == "recordType" && pointer == "/data" => {
+            root.pointer("/data/commodityType").is_some().then(|| {
+                "the payload has `commodityType`, which sibling endpoints send; this endpoint \
+                 sends `recordType` (1 continuous, 2 event)"
+                    .to_owned()
+            })
+        }
+        (Rule::WrongType, Some(Value::String(s)))
+            if s.parse::<i64>().is_ok() || s.parse::<f64>().is_ok() =>
+        {
+            Some("a number sent as a string: drop the quotes".to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn local_time_hint(s: &str) -> Option<String> {
+    if s.contains('T') || s.ends_with('Z') {
+        return Some(
+            "this looks like an ISO 8601 time; local times use a space and no zone, and the UTC \
+             twin goes in `startTimeUTC`/`endTimeUTC`"
+                .to_owned(),
+        );
+    }
+    // Every field present but one of them short: the platform dropped a leading zero, as in
+    // the month of `2024-0-01 12:00:00` seen from a sibling endpoint.
+    let fields: Vec<&str> = s.split(['-', ' ', ':']).collect();
+    let all_digits = fields
+        .iter()
+        .all(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    (fields.len() == 6 && all_digits).then(|| {
+        "a field is missing its leading zero; every field but the year has two digits".to_owned()
+    })
+}
+
+/// Members that sibling endpoints return and this one does not define.
+const SIBLING_MEMBERS: [&str; 3] = ["commodityType", "expired", "endTimeStr"];
+
+/// A likely cause for an unknown member: a sibling endpoint's field, or a misspelling of a
+/// member the contract defines.
+pub(crate) fn unknown_member_hint(name: &str, known: &[String]) -> Option<String> {
+    if SIBLING_MEMBERS.contains(&name) {
+        return Some(format!(
+            "`{name}` is returned by sibling endpoints of the platform, not by `order/get`"
+        ));
+    }
+    known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .map(|k| format!("did you mean `{k}`? member names are case-sensitive"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn credentials_are_never_described() {
+        let d = describe(&json!("s3cr3t"), "/request/iotToken");
+        assert!(!d.contains("s3cr3t"), "{d}");
+        let d = describe(&json!(12345), "/request/cloudToken");
+        assert!(!d.contains("12345"), "{d}");
+        assert_eq!(describe(&json!("abc"), "/params/iotId"), "\"abc\"");
+    }
+
+    #[test]
+    fn long_strings_are_cut() {
+        let long = "x".repeat(10_000);
+        let d = describe(&json!(long), "/data/userName");
+        assert!(d.len() < 100, "{d}");
+        assert!(d.ends_with("(10000 characters)"), "{d}");
+    }
+
+    #[test]
+    fn enum_expectations_carry_meanings() {
+        assert_eq!(
+            expected_enum("status"),
+            "one of 0 (in use), 1 (expired), 2 (frozen), 3 (being created)"
+        );
+    }
+
+    #[test]
+    fn local_time_hints() {
+        assert!(local_time_hint("2024-0-01 12:00:00").is_some());
+        assert!(local_time_hint("2020-08-25T10:00:00").is_some());
+        assert!(local_time_hint("tomorrow").is_none());
+    }
+}

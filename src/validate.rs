@@ -1,0 +1,786 @@
+//! The validator: payload bytes in, a [`Report`] out.
+//!
+//! Three stages feed one report:
+//! 1. **JSON text** (`text.rs`): syntax, UTF-8, limits and duplicate keys, with the byte offset
+//!    of every value, so that every later finding has a line and column.
+//! 2. **The committed JSON Schema** (tolerant variant), compiled once with format assertions
+//!    on. Its errors become diagnostics with this crate's rule ids and messages (never the
+//!    schema library's, which may print a credential), one per defect.
+//! 3. **Semantic rules** (`semantic.rs`) over what the schema cannot say. They skip any value
+//!    the schema already faulted, so that one defect gives one diagnostic.
+//!
+//! When no error remains, the value is deserialized into the types: "parse, don't validate".
+
+use std::collections::HashMap;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Payload, Report};
+use crate::error::Error;
+use crate::message::{Field, describe, expected_enum, expected_pattern, hint_for};
+use crate::position::LineIndex;
+use crate::rules::{Level, RULES, Rule, Severity};
+use crate::schema::{self, Kind, Variant};
+use crate::semantic;
+use crate::text::{self, Limits, Parsed, TextError};
+
+/// The default largest payload, in bytes: far above any real `order/get` body (about 600 bytes).
+pub const DEFAULT_MAX_BYTES: usize = 16 * 1024 * 1024;
+/// The default deepest nesting. The contract itself is three levels deep.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+/// The deepest nesting that can be configured: parsed values are dropped recursively.
+pub const MAX_DEPTH_CAP: usize = 1024;
+/// The default number of diagnostics kept per payload.
+pub const DEFAULT_MAX_DIAGNOSTICS: usize = 100;
+
+/// Which rule set applies before per-rule overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Documented quirks and unknown members are warnings.
+    #[default]
+    Default,
+    /// Every warning is an error.
+    Strict,
+}
+
+/// How a [`Validator`] judges payloads.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{Level, Options, Profile, Rule, Validator};
+///
+/// let options = Options::default()
+///     .profile(Profile::Strict)
+///     .time_zone("Asia/Shanghai")
+///     .level(Rule::UnknownField, Level::Allow);
+/// let validator = Validator::new(options)?;
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    profile: Profile,
+    time_zone: Option<String>,
+    levels: Vec<(Rule, Level)>,
+    max_bytes: usize,
+    max_depth: usize,
+    max_diagnostics: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            profile: Profile::Default,
+            time_zone: None,
+            levels: Vec::new(),
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_diagnostics: DEFAULT_MAX_DIAGNOSTICS,
+        }
+    }
+}
+
+impl Options {
+    /// The profile: [`Profile::Default`] or [`Profile::Strict`].
+    #[must_use]
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// An IANA time zone, such as `Asia/Shanghai`: each local time must then match the zone's
+    /// offset at its instant, daylight saving included. Without one, any real UTC offset is
+    /// accepted.
+    #[must_use]
+    pub fn time_zone(mut self, name: impl Into<String>) -> Self {
+        self.time_zone = Some(name.into());
+        self
+    }
+
+    /// Sets a rule's level, after the profile. Later calls for the same rule win.
+    #[must_use]
+    pub fn level(mut self, rule: Rule, level: Level) -> Self {
+        self.levels.push((rule, level));
+        self
+    }
+
+    /// The largest payload accepted, in bytes.
+    #[must_use]
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// The deepest nesting accepted (at most [`MAX_DEPTH_CAP`]).
+    #[must_use]
+    pub fn max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// How many diagnostics a report keeps; the rest are counted in [`Report::dropped`].
+    #[must_use]
+    pub fn max_diagnostics(mut self, count: usize) -> Self {
+        self.max_diagnostics = count;
+        self
+    }
+}
+
+/// A compiled contract: build it once, then validate any number of payloads, from any number
+/// of threads.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{Options, Rule, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate(br#"{"code": 460, "message": "auth failed", "data": null}"#);
+/// assert!(report.conforms());
+/// assert_eq!(report.response().map(|r| r.code), Some(460));
+///
+/// let report = validator.validate(br#"{"code": "200"}"#);
+/// assert!(!report.conforms());
+/// let d = &report.diagnostics()[0];
+/// assert_eq!((d.rule(), d.pointer()), (Rule::WrongType, "/code"));
+/// assert_eq!((d.position().line, d.position().column), (1, 10));
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Validator {
+    request: Compiled,
+    response: Compiled,
+    severities: [Option<Severity>; RULES.len()],
+    pub(crate) time_zone: Option<(String, jiff::tz::TimeZone)>,
+    limits: Limits,
+    max_diagnostics: usize,
+}
+
+/// One envelope's compiled schema and the members each of its objects defines.
+#[derive(Debug)]
+struct Compiled {
+    schema: jsonschema::Validator,
+    /// Object pointer (such as `/data`) → the member names its schema defines.
+    known: HashMap<String, Vec<String>>,
+}
+
+impl Compiled {
+    fn new(kind: Kind) -> Result<Compiled, Error> {
+        let text = schema::committed(kind, Variant::Tolerant);
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| Error::internal(format!("the committed {kind} schema: {e}")))?;
+        let schema = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&value)
+            .map_err(|e| Error::internal(format!("the committed {kind} schema: {e}")))?;
+        let mut known = HashMap::new();
+        collect_known_members(&value, String::new(), &mut known);
+        Ok(Compiled { schema, known })
+    }
+}
+
+/// Walks a schema's nested `properties` and records, for each object's pointer, its members.
+fn collect_known_members(schema: &Value, pointer: String, out: &mut HashMap<String, Vec<String>>) {
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    out.insert(pointer.clone(), properties.keys().cloned().collect());
+    for (name, sub) in properties {
+        collect_known_members(sub, format!("{pointer}/{}", escape(name)), out);
+    }
+}
+
+/// RFC 6901 escaping of one pointer segment.
+pub(crate) fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+impl Validator {
+    /// Compiles the contract.
+    ///
+    /// # Errors
+    ///
+    /// When the time zone is unknown, when an override tries to allow or downgrade a fatal
+    /// rule (such as `invalid-json`: without JSON there is nothing to check), or when the depth
+    /// limit is above [`MAX_DEPTH_CAP`].
+    pub fn new(options: Options) -> Result<Validator, Error> {
+        let mut severities = [None; RULES.len()];
+        for row in RULES {
+            severities[row.rule as usize] = Some(match options.profile {
+                Profile::Default => row.default_severity,
+                Profile::Strict => Severity::Error,
+            });
+        }
+        for &(rule, level) in &options.levels {
+            if rule.info().fatal && level != Level::Deny {
+                return Err(Error::usage(format!(
+                    "rule `{rule}` cannot be allowed or downgraded: without it there is nothing to check"
+                )));
+            }
+            severities[rule as usize] = match level {
+                Level::Allow => None,
+                Level::Warn => Some(Severity::Warning),
+                Level::Deny => Some(Severity::Error),
+            };
+        }
+        let time_zone = match options.time_zone {
+            None => None,
+            Some(name) => {
+                // The bundled database, not the system's: the same verdict on every machine.
+                let zone = jiff::tz::TimeZoneDatabase::bundled().get(&name).map_err(|_| {
+                    Error::usage(format!(
+                        "unknown time zone `{name}`, expected an IANA name such as `Asia/Shanghai`"
+                    ))
+                })?;
+                Some((name, zone))
+            }
+        };
+        if options.max_depth > MAX_DEPTH_CAP {
+            return Err(Error::usage(format!(
+                "a depth limit of {} is above the maximum of {MAX_DEPTH_CAP}",
+                options.max_depth
+            )));
+        }
+        Ok(Validator {
+            request: Compiled::new(Kind::Request)?,
+            response: Compiled::new(Kind::Response)?,
+            severities,
+            time_zone,
+            limits: Limits {
+                max_bytes: options.max_bytes,
+                max_depth: options.max_depth,
+            },
+            max_diagnostics: options.max_diagnostics,
+        })
+    }
+
+    /// Validates a payload of either kind: an object with `params` is a request, one with
+    /// `code` a response.
+    pub fn validate(&self, bytes: &[u8]) -> Report {
+        self.run(bytes, None).0
+    }
+
+    /// Validates a request body.
+    pub fn validate_request(&self, bytes: &[u8]) -> Report {
+        self.run(bytes, Some(Kind::Request)).0
+    }
+
+    /// Validates a response body.
+    pub fn validate_response(&self, bytes: &[u8]) -> Report {
+        self.run(bytes, Some(Kind::Response)).0
+    }
+
+    /// Validates a request and its response together: each on its own, and the response's
+    /// `data.iotId` and `data.orderId` against the request's `params`. A mismatch is reported
+    /// in the response's report, at the response's value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::{Options, Rule, Validator};
+    ///
+    /// let validator = Validator::new(Options::default())?;
+    /// let request = std::fs::read("examples/page/request.json").unwrap();
+    /// let response = std::fs::read("examples/page/response-success.json").unwrap();
+    /// let exchange = validator.validate_exchange(&request, &response);
+    /// assert!(exchange.request.conforms());
+    /// // The page's example response is for device "123", not the requested one.
+    /// let rules: Vec<Rule> = exchange.response.errors().map(|d| d.rule()).collect();
+    /// assert_eq!(rules, [Rule::ExchangeMismatch]);
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    pub fn validate_exchange(&self, request: &[u8], response: &[u8]) -> Exchange {
+        let (request_report, request_value) = self.run(request, Some(Kind::Request));
+        let (mut response_report, response_value) =
+            self.run_with(response, Some(Kind::Response), |findings, value| {
+                if let Some(request_value) = &request_value {
+                    semantic::exchange(findings, request_value, value);
+                }
+            });
+        drop(response_value);
+        response_report.kind = Some(Kind::Response);
+        Exchange {
+            request: request_report,
+            response: response_report,
+        }
+    }
+
+    fn run(&self, bytes: &[u8], kind: Option<Kind>) -> (Report, Option<Value>) {
+        self.run_with(bytes, kind, |_, _| {})
+    }
+
+    /// The whole pipeline, with `extra` run after the semantic rules (for exchanges).
+    fn run_with(
+        &self,
+        bytes: &[u8],
+        kind: Option<Kind>,
+        extra: impl FnOnce(&mut Findings<'_>, &Value),
+    ) -> (Report, Option<Value>) {
+        let parsed = match text::parse(bytes, &self.limits) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let mut findings = Findings::new(self, None);
+                text_error(&mut findings, e);
+                return (findings.finish(bytes, kind, None), None);
+            }
+        };
+        let Parsed {
+            value,
+            spans,
+            duplicates,
+            omitted_duplicates,
+        } = parsed;
+        let mut findings = Findings::new(self, Some(&spans));
+        let lines = (!duplicates.is_empty()).then(|| LineIndex::new(bytes));
+        for (d, lines) in duplicates
+            .into_iter()
+            .zip(std::iter::repeat(lines.as_ref()))
+        {
+            let name = last_segment(&d.pointer);
+            let first = lines
+                .map(|l| l.position(d.first_offset))
+                .unwrap_or_default();
+            findings.push_at(
+                Rule::DuplicateKey,
+                d.pointer,
+                d.offset,
+                format!(
+                    "duplicate key `{name}`; the first is at line {}, column {}",
+                    first.line, first.column
+                ),
+                Some(
+                    "parsers disagree on which of two equal keys wins (most keep the last); send each key once"
+                        .into(),
+                ),
+            );
+        }
+        findings.dropped_by_stage += omitted_duplicates;
+        if !value.is_object() {
+            findings.push(
+                Rule::NotAnObject,
+                String::new(),
+                format!(
+                    "the payload is {}, expected an object",
+                    describe(&value, "")
+                ),
+                None,
+            );
+            return (findings.finish(bytes, kind, None), Some(value));
+        }
+        let Some(kind) = kind.or_else(|| detect(&value, &mut findings)) else {
+            return (findings.finish(bytes, None, None), Some(value));
+        };
+        let compiled = match kind {
+            Kind::Request => &self.request,
+            Kind::Response => &self.response,
+        };
+        schema_stage(&mut findings, compiled, &value);
+        unknown_members(&mut findings, compiled, &value, kind);
+        semantic::check(&mut findings, &value, kind);
+        extra(&mut findings, &value);
+        let payload = if findings.has_errors() {
+            None
+        } else {
+            typed(&mut findings, &value, kind)
+        };
+        (findings.finish(bytes, Some(kind), payload), Some(value))
+    }
+
+    fn severity(&self, rule: Rule) -> Option<Severity> {
+        self.severities[rule as usize]
+    }
+}
+
+/// A request's and its response's reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Exchange {
+    /// The request on its own.
+    pub request: Report,
+    /// The response on its own, plus any mismatch with the request.
+    pub response: Report,
+}
+
+impl Exchange {
+    /// Whether both conform and agree.
+    pub fn conforms(&self) -> bool {
+        self.request.conforms() && self.response.conforms()
+    }
+}
+
+/// Detects the kind of an object payload, or reports why it cannot.
+fn detect(value: &Value, findings: &mut Findings<'_>) -> Option<Kind> {
+    let has = |k| value.get(k).is_some();
+    match (has("params"), has("code")) {
+        (true, false) => Some(Kind::Request),
+        (false, true) => Some(Kind::Response),
+        (both, _) => {
+            let message = if both {
+                "the payload has both `params` (a request) and `code` (a response)"
+            } else {
+                "the payload has neither `params` (a request) nor `code` (a response)"
+            };
+            findings.push(
+                Rule::UnknownKind,
+                String::new(),
+                message.into(),
+                Some("a request has `params` and a response `code`; or name the kind when validating".into()),
+            );
+            None
+        }
+    }
+}
+
+fn text_error(findings: &mut Findings<'_>, e: TextError) {
+    let (rule, offset, message) = match e {
+        TextError::Empty => (Rule::EmptyInput, 0, "the input is empty".to_owned()),
+        TextError::TooLarge { len, max } => (
+            Rule::TooLarge,
+            0,
+            format!("the input is {len} bytes, over the limit of {max}"),
+        ),
+        TextError::InvalidUtf8 { offset } => (
+            Rule::InvalidUtf8,
+            offset,
+            format!("invalid UTF-8 at byte {offset}"),
+        ),
+        TextError::Syntax { offset, message } => (Rule::InvalidJson, offset, message),
+        TextError::TrailingData { offset } => (
+            Rule::TrailingData,
+            offset,
+            "data after the JSON value".to_owned(),
+        ),
+        TextError::TooDeep { offset, max } => (
+            Rule::TooDeep,
+            offset,
+            format!("nesting deeper than {max} levels"),
+        ),
+    };
+    let hint = match rule {
+        Rule::TrailingData => {
+            Some("one payload per input; for many, use NDJSON (one payload per line)".to_owned())
+        }
+        _ => None,
+    };
+    findings.push_at(rule, String::new(), offset, message, hint);
+}
+
+/// Stage 2: the committed schema. Several errors at one value are one defect: the most
+/// telling is kept (a wrong type says more than the pattern the wrong type also fails).
+fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value) {
+    // (pointer, missing member) → (priority, rule, message)
+    let mut kept: Vec<((String, String), u8, Rule, String)> = Vec::new();
+    for error in compiled.schema.iter_errors(value) {
+        let pointer = error.instance_path().as_str().to_owned();
+        let from_then = error.schema_path().as_str().starts_with("/then");
+        let instance = error.instance();
+        let field = Field::new(&pointer);
+        let (priority, rule, member, message) = match error.kind() {
+            ValidationErrorKind::Type { kind } if from_then => (
+                0,
+                Rule::MissingData,
+                String::new(),
+                format!(
+                    "`code` is 200 but `data` is {}, expected the order object",
+                    describe(instance, &pointer)
+                ),
+            ),
+            ValidationErrorKind::Required { property } if from_then => (
+                0,
+                Rule::MissingData,
+                property.as_str().unwrap_or_default().to_owned(),
+                "`code` is 200 but `data` is missing, expected the order object".to_owned(),
+            ),
+            ValidationErrorKind::Type { kind } => (
+                0,
+                Rule::WrongType,
+                String::new(),
+                format!(
+                    "`{}` is {}, expected {}",
+                    field.name,
+                    describe(instance, &pointer),
+                    expected_types(kind)
+                ),
+            ),
+            ValidationErrorKind::Required { property } => {
+                let member = property.as_str().unwrap_or_default().to_owned();
+                let message = format!(
+                    "missing required member `{member}` in {}",
+                    field.object_name()
+                );
+                (0, Rule::MissingField, member, message)
+            }
+            ValidationErrorKind::Enum { .. } => (
+                1,
+                Rule::InvalidEnum,
+                String::new(),
+                format!(
+                    "`{}` is {}, expected {}",
+                    field.name,
+                    describe(instance, &pointer),
+                    expected_enum(&field.name)
+                ),
+            ),
+            ValidationErrorKind::Pattern { pattern } => (
+                2,
+                Rule::MalformedValue,
+                String::new(),
+                format!(
+                    "`{}` is {}, expected {}",
+                    field.name,
+                    describe(instance, &pointer),
+                    expected_pattern(pattern)
+                ),
+            ),
+            ValidationErrorKind::Format { format } => (
+                3,
+                Rule::ImpossibleTime,
+                String::new(),
+                format!(
+                    "`{}` is {}, which is not a real {format}",
+                    field.name,
+                    describe(instance, &pointer)
+                ),
+            ),
+            ValidationErrorKind::Minimum { limit } => (
+                4,
+                Rule::OutOfRange,
+                String::new(),
+                format!(
+                    "`{}` is {}, expected at least {limit}",
+                    field.name,
+                    describe(instance, &pointer)
+                ),
+            ),
+            ValidationErrorKind::Maximum { limit } => (
+                4,
+                Rule::OutOfRange,
+                String::new(),
+                format!(
+                    "`{}` is {}, expected at most {limit}",
+                    field.name,
+                    describe(instance, &pointer)
+                ),
+            ),
+            _ => (
+                5,
+                Rule::SchemaViolation,
+                String::new(),
+                // The masked message never shows the value, so never a credential.
+                format!("`{}`: {}", field.name, error.masked()),
+            ),
+        };
+        let key = (pointer, member);
+        match kept.iter_mut().find(|k| k.0 == key) {
+            Some(k) if k.1 <= priority => {}
+            Some(k) => *k = (key, priority, rule, message),
+            None => kept.push((key, priority, rule, message)),
+        }
+    }
+    for ((pointer, member), _, rule, message) in kept {
+        let hint = hint_for(rule, &pointer, &member, value);
+        findings.taint(&pointer, &member);
+        findings.push(rule, pointer, message, hint);
+    }
+}
+
+fn expected_types(kind: &TypeKind) -> String {
+    let article = |t: String| match t.as_str() {
+        "null" => t,
+        "integer" | "object" | "array" => format!("an {t}"),
+        _ => format!("a {t}"),
+    };
+    match kind {
+        TypeKind::Single(t) => article(t.to_string()),
+        TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| article(t.to_string())).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+/// Members the contract does not define, found by walking the value along the schema.
+fn unknown_members(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value, kind: Kind) {
+    let mut objects: Vec<(&String, &Vec<String>)> = compiled.known.iter().collect();
+    objects.sort();
+    for (pointer, known) in objects {
+        let Some(Value::Object(map)) = value.pointer(pointer) else {
+            continue;
+        };
+        for name in map.keys() {
+            if known.iter().any(|k| k == name) {
+                continue;
+            }
+            let member = format!("{pointer}/{}", escape(name));
+            let place = Field::new(pointer).object_name();
+            let message = format!("`{name}` is not a member of {place} in the {kind} contract");
+            let hint = crate::message::unknown_member_hint(name, known);
+            findings.push_key(Rule::UnknownField, member, message, hint);
+        }
+    }
+}
+
+/// Deserializes a value that passed every check into the types.
+fn typed(findings: &mut Findings<'_>, value: &Value, kind: Kind) -> Option<Payload> {
+    use serde::Deserialize;
+    let result = match kind {
+        Kind::Request => {
+            crate::envelope::Request::deserialize(value).map(|r| Payload::Request(Box::new(r)))
+        }
+        Kind::Response => {
+            crate::envelope::Response::deserialize(value).map(|r| Payload::Response(Box::new(r)))
+        }
+    };
+    match result {
+        Ok(payload) => Some(payload),
+        Err(e) => {
+            // The schema and the types disagree: a bug in this crate, reported, not hidden.
+            findings.push(
+                Rule::SchemaViolation,
+                String::new(),
+                format!("the types refuse a payload the schema accepts: {e}"),
+                Some("please report this: the schema and the types should agree".into()),
+            );
+            None
+        }
+    }
+}
+
+/// The last segment of a pointer, unescaped.
+pub(crate) fn last_segment(pointer: &str) -> String {
+    let raw = pointer.rsplit('/').next().unwrap_or_default();
+    raw.replace("~1", "/").replace("~0", "~")
+}
+
+/// Findings under way for one payload: levels applied on entry, positions computed once at the
+/// end.
+pub(crate) struct Findings<'a> {
+    validator: &'a Validator,
+    spans: Option<&'a text::Spans>,
+    items: Vec<(Rule, Severity, String, usize, String, Option<String>)>,
+    /// Values (and missing members) already faulted: later stages leave them alone.
+    tainted: Vec<String>,
+    dropped_by_stage: usize,
+    errors_by_stage: usize,
+}
+
+impl<'a> Findings<'a> {
+    fn new(validator: &'a Validator, spans: Option<&'a text::Spans>) -> Self {
+        Findings {
+            validator,
+            spans,
+            items: Vec::new(),
+            tainted: Vec::new(),
+            dropped_by_stage: 0,
+            errors_by_stage: 0,
+        }
+    }
+
+    /// The configured time zone, if any.
+    pub(crate) fn time_zone(&self) -> Option<&(String, jiff::tz::TimeZone)> {
+        self.validator.time_zone.as_ref()
+    }
+
+    /// Reports a finding at the value `pointer` names.
+    pub(crate) fn push(
+        &mut self,
+        rule: Rule,
+        pointer: String,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let offset = self.spans.and_then(|s| s.value(&pointer)).unwrap_or(0);
+        self.push_at(rule, pointer, offset, message, hint);
+    }
+
+    /// Reports a finding at the key of the member `pointer` names.
+    fn push_key(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
+        let spans = self.spans;
+        let offset = spans
+            .and_then(|s| s.key(&pointer).or_else(|| s.value(&pointer)))
+            .unwrap_or(0);
+        self.push_at(rule, pointer, offset, message, hint);
+    }
+
+    fn push_at(
+        &mut self,
+        rule: Rule,
+        pointer: String,
+        offset: usize,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let Some(severity) = self.validator.severity(rule) else {
+            return;
+        };
+        if self.items.len() >= self.validator.max_diagnostics.saturating_mul(2).max(64) {
+            // Far past the cap: count, do not format or keep (linear work on hostile input).
+            self.dropped_by_stage += 1;
+            self.errors_by_stage += usize::from(severity == Severity::Error);
+            return;
+        }
+        self.items
+            .push((rule, severity, pointer, offset, message, hint));
+    }
+
+    /// Marks a value (or a missing member of an object) as faulted.
+    fn taint(&mut self, pointer: &str, member: &str) {
+        if member.is_empty() {
+            self.tainted.push(pointer.to_owned());
+        } else {
+            self.tainted.push(format!("{pointer}/{}", escape(member)));
+        }
+    }
+
+    /// Whether an earlier stage faulted this value or one that contains it.
+    pub(crate) fn is_tainted(&self, pointer: &str) -> bool {
+        self.tainted.iter().any(|t| {
+            pointer == t || (pointer.starts_with(t.as_str()) && pointer[t.len()..].starts_with('/'))
+        })
+    }
+
+    fn has_errors(&self) -> bool {
+        self.errors_by_stage > 0 || self.items.iter().any(|i| i.1 == Severity::Error)
+    }
+
+    fn finish(mut self, bytes: &[u8], kind: Option<Kind>, payload: Option<Payload>) -> Report {
+        self.items.sort_by_key(|a| (a.3, a.0));
+        let error_count =
+            self.errors_by_stage + self.items.iter().filter(|i| i.1 == Severity::Error).count();
+        let warning_count = self.items.len() + self.dropped_by_stage - error_count;
+        let keep = self.items.len().min(self.validator.max_diagnostics);
+        let dropped = self.items.len() - keep + self.dropped_by_stage;
+        self.items.truncate(keep);
+        // Built only when there is something to place: the conforming path stays one pass.
+        let lines = (!self.items.is_empty()).then(|| LineIndex::new(bytes));
+        let diagnostics = self
+            .items
+            .into_iter()
+            .map(
+                |(rule, severity, pointer, offset, message, hint)| Diagnostic {
+                    rule,
+                    severity,
+                    pointer,
+                    offset,
+                    position: lines
+                        .as_ref()
+                        .map(|l| l.position(offset))
+                        .unwrap_or_default(),
+                    message,
+                    hint,
+                },
+            )
+            .collect();
+        Report {
+            kind,
+            diagnostics,
+            dropped,
+            error_count,
+            warning_count,
+            payload,
+        }
+    }
+}
