@@ -10,6 +10,7 @@ use crate::order::OrderDetail;
 /// A request to `POST /vision/customer/cloudstorage/order/get`, API version 1.0.6
 /// (获取云存储套餐订单详情).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[schemars(title = "order/get 1.0.6 request")]
 #[non_exhaustive]
 pub struct Request {
@@ -25,6 +26,7 @@ pub struct Request {
 
 /// System parameters of a request (系统参数).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SystemParams {
@@ -46,6 +48,7 @@ pub struct SystemParams {
 
 /// Business parameters of `order/get` (业务参数).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Params {
@@ -60,6 +63,7 @@ pub struct Params {
 
 /// A response from `order/get` (返回数据).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(rename_all = "camelCase")]
 #[schemars(title = "order/get 1.0.6 response")]
 // Code 200 carries the order: expressed in the schema too, so that teams using the schema file
@@ -184,3 +188,8 @@ impl fmt::Display for Credential {
         f.write_str("<redacted>")
     }
 }
+
+crate::object::contract_object!(Request, "a request object");
+crate::object::contract_object!(SystemParams, "an object of system parameters");
+crate::object::contract_object!(Params, "an object of business parameters");
+crate::object::contract_object!(Response, "a response object");

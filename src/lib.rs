@@ -36,6 +36,7 @@ mod diagnostic;
 mod envelope;
 mod error;
 mod message;
+mod object;
 mod order;
 mod position;
 mod rules;

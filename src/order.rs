@@ -14,6 +14,7 @@ use crate::time::{LocalTime, UtcTime};
 /// Every field of the endpoint's table is required except `preConsume`, which the endpoint's own
 /// example omits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(remote = "Self")]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderDetail {
@@ -64,6 +65,8 @@ pub struct OrderDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_consume: Option<u64>,
 }
+
+crate::object::contract_object!(OrderDetail, "an order object");
 
 /// Order status (订单状态): 0 valid, in use (订单有效,使用中); 1 expired (已过期); 2 frozen,
 /// suspended (订单冻结停用); 3 being created, not yet paid (创建中,未支付开通).

@@ -1,11 +1,21 @@
-//! Stage 3: what the schema cannot say. Each rule is a small function over the parsed value;
-//! it reads only values no earlier stage faulted, so that one defect gives one diagnostic.
+//! Stage 3: what the schema cannot say.
+//!
+//! Each rule is a small function over [`OrderFacts`] or a few plain values, and reports through
+//! a [`Sink`]. Two paths feed them the same facts:
+//! - the full path reads them out of the parsed `Value`, skipping any value an earlier stage
+//!   faulted, so that one defect gives one diagnostic;
+//! - the fast path reads them straight from the typed payload, with a [`Tripwire`] for a sink:
+//!   any finding sends the payload down the full path for positions and messages.
+//!
+//! Sharing the rules is what keeps the two paths' verdicts equal.
 
 use jiff::civil::DateTime;
-use jiff::tz::Offset;
+use jiff::tz::{Offset, TimeZone};
 use serde_json::Value;
 
+use crate::diagnostic::Payload;
 use crate::message::quote;
+use crate::order::{OrderDetail, Price};
 use crate::rules::Rule;
 use crate::schema::Kind;
 use crate::time::{LocalTime, TimeError, UtcTime};
@@ -16,18 +26,115 @@ pub(crate) const API_VERSION: &str = "1.0.6";
 /// The platform's protocol version.
 pub(crate) const PROTOCOL_VERSION: &str = "1.0";
 
-/// Runs every semantic rule for a payload of `kind`.
-pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind) {
-    match kind {
-        Kind::Request => {
-            api_version(findings, value);
-            protocol_version(findings, value);
+/// A configured time zone with the name the user gave it.
+pub(crate) type Zone = (String, TimeZone);
+
+/// Where rules report.
+pub(crate) trait Sink {
+    /// Reports a finding at the value `pointer` names.
+    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>);
+}
+
+impl Sink for Findings<'_> {
+    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
+        Findings::push(self, rule, pointer, message, hint);
+    }
+}
+
+/// A sink that only remembers whether anything fired: the fast path's.
+#[derive(Default)]
+pub(crate) struct Tripwire {
+    pub(crate) fired: bool,
+}
+
+impl Sink for Tripwire {
+    fn push(&mut self, _: Rule, _: String, _: String, _: Option<String>) {
+        self.fired = true;
+    }
+}
+
+/// The order's values the rules look at, each `None` when absent or already faulted.
+#[derive(Default)]
+pub(crate) struct OrderFacts<'a> {
+    start: Option<&'a LocalTime>,
+    end: Option<&'a LocalTime>,
+    start_utc: Option<&'a UtcTime>,
+    end_utc: Option<&'a UtcTime>,
+    pre_consume: Option<u64>,
+    status: Option<u64>,
+    payment_status: Option<u64>,
+    order_type: Option<u64>,
+    price: Option<&'a Price>,
+}
+
+impl<'a> From<&'a OrderDetail> for OrderFacts<'a> {
+    fn from(d: &'a OrderDetail) -> Self {
+        OrderFacts {
+            start: Some(&d.start_time),
+            end: Some(&d.end_time),
+            start_utc: Some(&d.start_time_utc),
+            end_utc: Some(&d.end_time_utc),
+            pre_consume: d.pre_consume,
+            status: Some(d.status.code().into()),
+            payment_status: Some(d.payment_status.code().into()),
+            order_type: Some(d.order_type.code().into()),
+            price: Some(&d.price),
         }
+    }
+}
+
+/// The full path: every semantic rule for a parsed payload of `kind`.
+pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind, zone: Option<&Zone>) {
+    match kind {
+        Kind::Request => request_rules(
+            findings,
+            str_at(findings, value, "/request/apiVer"),
+            str_at(findings, value, "/version"),
+        ),
         Kind::Response => {
-            data_on_error(findings, value);
-            if value.get("data").is_some_and(Value::is_object) {
-                times(findings, value);
-                order_sanity(findings, value);
+            let code = (!findings.is_tainted("/code"))
+                .then(|| value.get("code").and_then(Value::as_i64))
+                .flatten();
+            let data = value.get("data").filter(|_| !findings.is_tainted("/data"));
+            data_on_error(findings, code, data.is_some_and(Value::is_object));
+            if data.is_some_and(Value::is_object) {
+                let local = |f: &mut Findings<'_>, p| read_time::<LocalTime>(f, value, p);
+                let utc = |f: &mut Findings<'_>, p| read_time::<UtcTime>(f, value, p);
+                let start = local(findings, "/data/startTime");
+                let end = local(findings, "/data/endTime");
+                let start_utc = utc(findings, "/data/startTimeUTC");
+                let end_utc = utc(findings, "/data/endTimeUTC");
+                let price = str_at(findings, value, "/data/price").and_then(|p| p.parse().ok());
+                let facts = OrderFacts {
+                    start: start.as_ref(),
+                    end: end.as_ref(),
+                    start_utc: start_utc.as_ref(),
+                    end_utc: end_utc.as_ref(),
+                    pre_consume: u64_at(findings, value, "/data/preConsume"),
+                    status: u64_at(findings, value, "/data/status"),
+                    payment_status: u64_at(findings, value, "/data/paymentStatus"),
+                    order_type: u64_at(findings, value, "/data/orderType"),
+                    price: price.as_ref(),
+                };
+                order_rules(findings, &facts, zone);
+            }
+        }
+    }
+}
+
+/// The fast path: every semantic rule for a typed payload, including the schema's "code 200
+/// carries the order", which the types alone cannot hold.
+pub(crate) fn check_typed(sink: &mut impl Sink, payload: &Payload, zone: Option<&Zone>) {
+    match payload {
+        Payload::Request(r) => request_rules(sink, Some(&r.request.api_ver), Some(&r.version)),
+        Payload::Response(r) => {
+            let order = r.data.value();
+            if r.code == 200 && order.is_none() {
+                sink.push(Rule::MissingData, "/data".into(), String::new(), None);
+            }
+            data_on_error(sink, Some(r.code.into()), order.is_some());
+            if let Some(order) = order {
+                order_rules(sink, &OrderFacts::from(order), zone);
             }
         }
     }
@@ -47,37 +154,55 @@ fn u64_at(findings: &Findings<'_>, value: &Value, pointer: &str) -> Option<u64> 
         .flatten()
 }
 
-fn api_version(findings: &mut Findings<'_>, value: &Value) {
-    let pointer = "/request/apiVer";
-    let Some(v) = str_at(findings, value, pointer) else {
-        return;
-    };
-    if v != API_VERSION {
+/// Reads a time the schema accepted, reporting one that does not exist (February 30): the
+/// pattern cannot know month lengths. Only the full path meets such values; the types refuse
+/// them.
+fn read_time<T: std::str::FromStr<Err = TimeError>>(
+    findings: &mut Findings<'_>,
+    value: &Value,
+    pointer: &str,
+) -> Option<T> {
+    let text = str_at(findings, value, pointer)?;
+    match text.parse::<T>() {
+        Ok(t) => Some(t),
+        Err(TimeError::Impossible { reason }) => {
+            let name = &pointer[6..];
+            findings.push(
+                Rule::ImpossibleTime,
+                pointer.into(),
+                format!(
+                    "`{name}` is {}, which does not exist: {reason}",
+                    quote(text)
+                ),
+                None,
+            );
+            None
+        }
+        // The schema's pattern already reported the shape.
+        Err(_) => None,
+    }
+}
+
+fn request_rules(sink: &mut impl Sink, api_ver: Option<&str>, version: Option<&str>) {
+    if let Some(v) = api_ver.filter(|v| *v != API_VERSION) {
         let hint = match v {
-            "1.0.5" => Some("API 1.0.5 has no `deviceNoOwner`".to_owned()),
-            _ => Some("another API version may have another contract".to_owned()),
+            "1.0.5" => "API 1.0.5 has no `deviceNoOwner`",
+            _ => "another API version may have another contract",
         };
-        findings.push(
+        sink.push(
             Rule::ApiVersion,
-            pointer.into(),
+            "/request/apiVer".into(),
             format!(
                 "`apiVer` is {}, expected \"{API_VERSION}\", the version this contract describes",
                 quote(v)
             ),
-            hint,
+            Some(hint.into()),
         );
     }
-}
-
-fn protocol_version(findings: &mut Findings<'_>, value: &Value) {
-    let pointer = "/version";
-    let Some(v) = str_at(findings, value, pointer) else {
-        return;
-    };
-    if v != PROTOCOL_VERSION {
-        findings.push(
+    if let Some(v) = version.filter(|v| *v != PROTOCOL_VERSION) {
+        sink.push(
             Rule::ProtocolVersion,
-            pointer.into(),
+            "/version".into(),
             format!(
                 "`version` is {}, expected \"{PROTOCOL_VERSION}\", the platform's protocol version",
                 quote(v)
@@ -87,15 +212,12 @@ fn protocol_version(findings: &mut Findings<'_>, value: &Value) {
     }
 }
 
-fn data_on_error(findings: &mut Findings<'_>, value: &Value) {
-    let code = value.get("code").and_then(Value::as_i64);
-    if findings.is_tainted("/code") || findings.is_tainted("/data") {
-        return;
-    }
-    if let (Some(code), Some(Value::Object(_))) = (code, value.get("data"))
+fn data_on_error(sink: &mut impl Sink, code: Option<i64>, has_order: bool) {
+    if let Some(code) = code
         && code != 200
+        && has_order
     {
-        findings.push(
+        sink.push(
             Rule::DataOnError,
             "/data".into(),
             format!("`code` is {code}, an error, but `data` holds an order, expected null"),
@@ -104,43 +226,42 @@ fn data_on_error(findings: &mut Findings<'_>, value: &Value) {
     }
 }
 
-/// One local/UTC pair, as far as it parses.
-struct Pair {
-    local_pointer: &'static str,
-    utc_pointer: &'static str,
-    local: Option<LocalTime>,
-    utc: Option<UtcTime>,
-}
-
-impl Pair {
-    /// Local time minus UTC, when both parse: the offset the payload implies.
-    fn offset_seconds(&self) -> Option<i64> {
-        let (local, utc) = (self.local.as_ref()?, self.utc.as_ref()?);
-        let utc_civil = Offset::UTC.to_datetime(utc.timestamp());
-        local.datetime().duration_since(utc_civil).as_secs().into()
+fn order_rules(sink: &mut impl Sink, order: &OrderFacts<'_>, zone: Option<&Zone>) {
+    for (local, pointer) in [
+        (order.start, "/data/startTime"),
+        (order.end, "/data/endTime"),
+    ] {
+        if let Some(t) = local {
+            single_digit_seconds(sink, t, pointer);
+        }
     }
-}
-
-fn times(findings: &mut Findings<'_>, value: &Value) {
-    let mut pairs = [
-        read_pair(findings, value, "/data/startTime", "/data/startTimeUTC"),
-        read_pair(findings, value, "/data/endTime", "/data/endTimeUTC"),
+    let start = Pair {
+        local_pointer: "/data/startTime",
+        utc_pointer: "/data/startTimeUTC",
+        local: order.start,
+        utc: order.start_utc,
+    };
+    let end = Pair {
+        local_pointer: "/data/endTime",
+        utc_pointer: "/data/endTimeUTC",
+        local: order.end,
+        utc: order.end_utc,
+    };
+    let offsets = [
+        pair_offset(sink, &start, zone),
+        pair_offset(sink, &end, zone),
     ];
-    let mut offsets = [None, None];
-    for (pair, offset) in pairs.iter_mut().zip(offsets.iter_mut()) {
-        *offset = pair_offset(findings, pair);
-    }
-    if findings.time_zone().is_none()
-        && let [Some(start), Some(end)] = offsets
-        && start != end
+    if zone.is_none()
+        && let [Some(s), Some(e)] = offsets
+        && s != e
     {
-        findings.push(
+        sink.push(
             Rule::InconsistentOffsets,
-            pairs[1].local_pointer.into(),
+            end.local_pointer.into(),
             format!(
                 "`endTime` is {} from `endTimeUTC`, but `startTime` is {} from `startTimeUTC`",
-                format_offset(end),
-                format_offset(start)
+                format_offset(e),
+                format_offset(s)
             ),
             Some(
                 "a daylight-saving change explains this; name the zone (`--time-zone`) to check \
@@ -149,91 +270,62 @@ fn times(findings: &mut Findings<'_>, value: &Value) {
             ),
         );
     }
-    end_after_start(findings, &pairs);
-    pre_consume(findings, value, &pairs);
+    end_after_start(sink, &start, &end);
+    pre_consume(sink, order);
+    sanity(sink, order);
 }
 
-/// Parses a pair, reporting impossible dates and the single-digit seconds quirk.
-fn read_pair(
-    findings: &mut Findings<'_>,
-    value: &Value,
+fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &str) {
+    if t.is_canonical() {
+        return;
+    }
+    let name = &pointer[6..];
+    sink.push(
+        Rule::SingleDigitSeconds,
+        pointer.into(),
+        format!(
+            "`{name}` is {} with a single-digit seconds field, expected \"{}\"",
+            quote(t.as_str()),
+            t.datetime().strftime("%Y-%m-%d %H:%M:%S")
+        ),
+        Some(
+            "the endpoint's own example sends this form; the documented format has two-digit \
+             seconds"
+                .into(),
+        ),
+    );
+}
+
+/// One local/UTC pair.
+struct Pair<'a> {
     local_pointer: &'static str,
     utc_pointer: &'static str,
-) -> Pair {
-    let local = str_at(findings, value, local_pointer).and_then(|text| {
-        let name = &local_pointer[6..];
-        match text.parse::<LocalTime>() {
-            Ok(t) => {
-                if !t.is_canonical() {
-                    let dt = t.datetime();
-                    findings.push(
-                        Rule::SingleDigitSeconds,
-                        local_pointer.into(),
-                        format!(
-                            "`{name}` is {} with a single-digit seconds field, expected \"{}\"",
-                            quote(text),
-                            dt.strftime("%Y-%m-%d %H:%M:%S")
-                        ),
-                        Some(
-                            "the endpoint's own example sends this form; the documented format \
-                             has two-digit seconds"
-                                .into(),
-                        ),
-                    );
-                }
-                Some(t)
-            }
-            Err(TimeError::Impossible { reason }) => {
-                findings.push(
-                    Rule::ImpossibleTime,
-                    local_pointer.into(),
-                    format!(
-                        "`{name}` is {}, which does not exist: {reason}",
-                        quote(text)
-                    ),
-                    None,
-                );
-                None
-            }
-            // The schema's pattern already reported the shape.
-            Err(_) => None,
-        }
-    });
-    let utc = str_at(findings, value, utc_pointer).and_then(|text| {
-        let name = &utc_pointer[6..];
-        match text.parse::<UtcTime>() {
-            Ok(t) => Some(t),
-            Err(TimeError::Impossible { reason }) => {
-                findings.push(
-                    Rule::ImpossibleTime,
-                    utc_pointer.into(),
-                    format!(
-                        "`{name}` is {}, which does not exist: {reason}",
-                        quote(text)
-                    ),
-                    None,
-                );
-                None
-            }
-            Err(_) => None,
-        }
-    });
-    Pair {
-        local_pointer,
-        utc_pointer,
-        local,
-        utc,
+    local: Option<&'a LocalTime>,
+    utc: Option<&'a UtcTime>,
+}
+
+impl Pair<'_> {
+    /// Local time minus UTC, when both are known: the offset the payload implies.
+    ///
+    /// Local times have whole seconds while UTC times may carry a fraction (`.123Z`), which the
+    /// local twin cannot show: the fraction is dropped, so that `10:00:00` and `02:00:00.123Z`
+    /// are UTC+08:00 apart, not 7:59:59.877.
+    fn offset_seconds(&self) -> Option<i64> {
+        let (local, utc) = (self.local?, self.utc?);
+        let utc_civil = Offset::UTC.to_datetime(utc.timestamp());
+        let utc_civil = utc_civil.with().subsec_nanosecond(0).build().ok()?;
+        Some(local.datetime().duration_since(utc_civil).as_secs())
     }
 }
 
 /// Checks a pair's offset: against the configured zone, or else against the real offsets.
 /// Returns the offset when it is acceptable.
-fn pair_offset(findings: &mut Findings<'_>, pair: &Pair) -> Option<i64> {
+fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Option<i64> {
     let offset = pair.offset_seconds()?;
-    let (local, utc) = (pair.local.as_ref()?, pair.utc.as_ref()?);
+    let (local, utc) = (pair.local?, pair.utc?);
     let local_name = &pair.local_pointer[6..];
     let utc_name = &pair.utc_pointer[6..];
-    if let Some((zone_name, zone)) = findings.time_zone() {
+    if let Some((zone_name, zone)) = zone {
         let expected = zone.to_offset(utc.timestamp());
         if i64::from(expected.seconds()) == offset {
             return Some(offset);
@@ -248,14 +340,14 @@ fn pair_offset(findings: &mut Findings<'_>, pair: &Pair) -> Option<i64> {
             expected_local.strftime("%Y-%m-%d %H:%M:%S"),
             format_offset(i64::from(expected.seconds()))
         );
-        findings.push(Rule::ZoneOffset, pair.local_pointer.into(), message, None);
+        sink.push(Rule::ZoneOffset, pair.local_pointer.into(), message, None);
         return None;
     }
     // Real offsets are whole quarter hours from UTC-12:00 to UTC+14:00.
     if offset % 900 == 0 && (-12 * 3600..=14 * 3600).contains(&offset) {
         return Some(offset);
     }
-    findings.push(
+    sink.push(
         Rule::UtcOffset,
         pair.local_pointer.into(),
         format!(
@@ -273,7 +365,7 @@ fn pair_offset(findings: &mut Findings<'_>, pair: &Pair) -> Option<i64> {
     None
 }
 
-/// `UTC+08:00`, `UTC-03:30`, or a plain duration when it is not a whole number of minutes.
+/// `UTC+08:00`, `UTC-03:30`, or with seconds when it is not a whole number of minutes.
 fn format_offset(seconds: i64) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };
     let abs = seconds.unsigned_abs();
@@ -289,11 +381,12 @@ fn format_offset(seconds: i64) -> String {
     }
 }
 
-fn end_after_start(findings: &mut Findings<'_>, pairs: &[Pair; 2]) {
-    let [start, end] = pairs;
-    if let (Some(s), Some(e)) = (&start.utc, &end.utc) {
+/// The package must end after it starts: judged on the UTC pair when both are known, else on
+/// the local pair.
+fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
+    if let (Some(s), Some(e)) = (start.utc, end.utc) {
         if e.timestamp() <= s.timestamp() {
-            findings.push(
+            sink.push(
                 Rule::EndBeforeStart,
                 end.utc_pointer.into(),
                 format!(
@@ -304,10 +397,10 @@ fn end_after_start(findings: &mut Findings<'_>, pairs: &[Pair; 2]) {
                 None,
             );
         }
-    } else if let (Some(s), Some(e)) = (&start.local, &end.local)
+    } else if let (Some(s), Some(e)) = (start.local, end.local)
         && e.datetime() <= s.datetime()
     {
-        findings.push(
+        sink.push(
             Rule::EndBeforeStart,
             end.local_pointer.into(),
             format!(
@@ -320,19 +413,16 @@ fn end_after_start(findings: &mut Findings<'_>, pairs: &[Pair; 2]) {
     }
 }
 
-fn pre_consume(findings: &mut Findings<'_>, value: &Value, pairs: &[Pair; 2]) {
-    let pointer = "/data/preConsume";
-    let Some(consumed) = u64_at(findings, value, pointer) else {
-        return;
-    };
-    let (Some(s), Some(e)) = (&pairs[0].utc, &pairs[1].utc) else {
+fn pre_consume(sink: &mut impl Sink, order: &OrderFacts<'_>) {
+    let (Some(consumed), Some(s), Some(e)) = (order.pre_consume, order.start_utc, order.end_utc)
+    else {
         return;
     };
     let duration = e.timestamp().duration_since(s.timestamp()).as_secs();
     if duration > 0 && i64::try_from(consumed).is_ok_and(|c| c > duration) {
-        findings.push(
+        sink.push(
             Rule::PreConsumeExceedsDuration,
-            pointer.into(),
+            "/data/preConsume".into(),
             format!(
                 "`preConsume` is {consumed} seconds, longer than the package's {duration} seconds"
             ),
@@ -341,12 +431,11 @@ fn pre_consume(findings: &mut Findings<'_>, value: &Value, pairs: &[Pair; 2]) {
     }
 }
 
-fn order_sanity(findings: &mut Findings<'_>, value: &Value) {
-    let status = u64_at(findings, value, "/data/status");
-    let payment = u64_at(findings, value, "/data/paymentStatus");
-    let order_type = u64_at(findings, value, "/data/orderType");
+/// The cross-field sanity warnings: inferred from the fields' meanings, not documented.
+fn sanity(sink: &mut impl Sink, order: &OrderFacts<'_>) {
+    let (status, payment, order_type) = (order.status, order.payment_status, order.order_type);
     if status == Some(3) && payment == Some(1) {
-        findings.push(
+        sink.push(
             Rule::PaidWhileCreating,
             "/data/paymentStatus".into(),
             "`paymentStatus` is 1 (paid), but `status` is 3 (being created, not yet paid)".into(),
@@ -354,7 +443,7 @@ fn order_sanity(findings: &mut Findings<'_>, value: &Value) {
         );
     }
     if status == Some(0) && order_type == Some(0) && payment == Some(0) {
-        findings.push(
+        sink.push(
             Rule::UnpaidInUse,
             "/data/paymentStatus".into(),
             "`paymentStatus` is 0 (unpaid), but the paid order (`orderType` 0) is in use \
@@ -364,17 +453,14 @@ fn order_sanity(findings: &mut Findings<'_>, value: &Value) {
         );
     }
     if order_type == Some(1)
-        && let Some(price) = str_at(findings, value, "/data/price")
-        && price
-            .parse::<crate::order::Price>()
-            .is_ok_and(|p| !p.is_zero())
+        && let Some(price) = order.price.filter(|p| !p.is_zero())
     {
-        findings.push(
+        sink.push(
             Rule::FreeWithPrice,
             "/data/price".into(),
             format!(
                 "`price` is {}, but `orderType` is 1 (free order)",
-                quote(price)
+                quote(price.as_str())
             ),
             None,
         );

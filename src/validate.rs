@@ -17,8 +17,10 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Payload, Report};
+use crate::envelope::{Request, Response};
 use crate::error::Error;
 use crate::message::{Field, describe, expected_enum, expected_pattern, hint_for};
+use crate::object;
 use crate::position::LineIndex;
 use crate::rules::{Level, RULES, Rule, Severity};
 use crate::schema::{self, Kind, Variant};
@@ -31,6 +33,8 @@ pub const DEFAULT_MAX_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_MAX_DEPTH: usize = 64;
 /// The deepest nesting that can be configured: parsed values are dropped recursively.
 pub const MAX_DEPTH_CAP: usize = 1024;
+/// How deep the contract nests: members of `data`, `request` and `params` are at depth 2.
+const CONTRACT_DEPTH: usize = 2;
 /// The default number of diagnostics kept per payload.
 pub const DEFAULT_MAX_DIAGNOSTICS: usize = 100;
 
@@ -154,7 +158,7 @@ pub struct Validator {
     request: Compiled,
     response: Compiled,
     severities: [Option<Severity>; RULES.len()],
-    pub(crate) time_zone: Option<(String, jiff::tz::TimeZone)>,
+    time_zone: Option<semantic::Zone>,
     limits: Limits,
     max_diagnostics: usize,
 }
@@ -293,7 +297,9 @@ impl Validator {
     /// # Ok::<(), cloudstorage_contract::Error>(())
     /// ```
     pub fn validate_exchange(&self, request: &[u8], response: &[u8]) -> Exchange {
-        let (request_report, request_value) = self.run(request, Some(Kind::Request));
+        // The full path for both: the comparison reads the parsed values.
+        let (request_report, request_value) =
+            self.run_with(request, Some(Kind::Request), |_, _| {});
         let (mut response_report, response_value) =
             self.run_with(response, Some(Kind::Response), |findings, value| {
                 if let Some(request_value) = &request_value {
@@ -309,7 +315,60 @@ impl Validator {
     }
 
     fn run(&self, bytes: &[u8], kind: Option<Kind>) -> (Report, Option<Value>) {
-        self.run_with(bytes, kind, |_, _| {})
+        match self.fast(bytes, kind) {
+            Some(report) => (report, None),
+            None => self.run_with(bytes, kind, |_, _| {}),
+        }
+    }
+
+    /// The fast path, for the common case of a clean payload: one typed parse straight from
+    /// the bytes, no `Value` tree, no positions. It answers only "clean", with the typed value;
+    /// anything else (a parse error, an unknown, duplicate or `null` optional member, any
+    /// semantic finding even one the user allowed) returns `None` and the full path decides,
+    /// with positions and messages. So the fast path can never accept what the full path
+    /// rejects, and a property test checks that the two agree.
+    fn fast(&self, bytes: &[u8], kind: Option<Kind>) -> Option<Report> {
+        if bytes.len() > self.limits.max_bytes || self.limits.max_depth < CONTRACT_DEPTH {
+            return None;
+        }
+        // A clean response has `code` and no `params` (an unknown member here), a clean
+        // request the reverse; so trying the kind the bytes suggest cannot misjudge one.
+        let kind = kind.unwrap_or_else(|| {
+            if memchr::memmem::find(bytes, b"\"code\"").is_some() {
+                Kind::Response
+            } else {
+                Kind::Request
+            }
+        });
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // Duplicate members of the contract are refused by the derived code; any other member
+        // the types skip shows as a difference between the members read and the members held.
+        object::reset_members();
+        let payload = match kind {
+            Kind::Request => Payload::Request(Box::new(
+                <Request as serde::Deserialize>::deserialize(&mut de).ok()?,
+            )),
+            Kind::Response => Payload::Response(Box::new(
+                <Response as serde::Deserialize>::deserialize(&mut de).ok()?,
+            )),
+        };
+        de.end().ok()?;
+        if object::members() != members_held(&payload) {
+            return None;
+        }
+        let mut tripwire = semantic::Tripwire::default();
+        semantic::check_typed(&mut tripwire, &payload, self.time_zone.as_ref());
+        if tripwire.fired {
+            return None;
+        }
+        Some(Report {
+            kind: Some(kind),
+            diagnostics: Vec::new(),
+            dropped: 0,
+            error_count: 0,
+            warning_count: 0,
+            payload: Some(payload),
+        })
     }
 
     /// The whole pipeline, with `extra` run after the semantic rules (for exchanges).
@@ -379,7 +438,8 @@ impl Validator {
         };
         schema_stage(&mut findings, compiled, &value);
         unknown_members(&mut findings, compiled, &value, kind);
-        semantic::check(&mut findings, &value, kind);
+        integers_without_fraction(&mut findings, &value, kind);
+        semantic::check(&mut findings, &value, kind, self.time_zone.as_ref());
         extra(&mut findings, &value);
         let payload = if findings.has_errors() {
             None
@@ -623,16 +683,79 @@ fn unknown_members(findings: &mut Findings<'_>, compiled: &Compiled, value: &Val
     }
 }
 
+/// How many members a typed payload holds, counting every object: what a payload without
+/// unknown members or `null` optional members reads.
+fn members_held(payload: &Payload) -> usize {
+    let present = |p: bool| usize::from(p);
+    match payload {
+        Payload::Request(r) => {
+            let system = &r.request;
+            let params = &r.params;
+            4 + 1
+                + present(system.iot_token.is_some())
+                + present(system.cloud_token.is_some())
+                + present(system.language.is_some())
+                + present(system.locale.is_some())
+                + 2
+                + present(params.device_no_owner.is_some())
+        }
+        Payload::Response(r) => {
+            1 + present(r.id.is_some())
+                + present(!r.message.is_absent())
+                + present(!r.localized_msg.is_absent())
+                + present(!r.data.is_absent())
+                + r.data
+                    .value()
+                    .map_or(0, |d| 18 + present(d.pre_consume.is_some()))
+        }
+    }
+}
+
+/// The integer members of each envelope.
+const INTEGERS: [&[&str]; 2] = [
+    &[],
+    &[
+        "/code",
+        "/data/copies",
+        "/data/status",
+        "/data/paymentStatus",
+        "/data/recordType",
+        "/data/orderType",
+        "/data/preConsume",
+    ],
+];
+
+/// JSON Schema counts `200.0` as an integer; the platform's `Int` and the types do not. A
+/// number written with a fraction or an exponent where an integer belongs is a wrong type.
+fn integers_without_fraction(findings: &mut Findings<'_>, value: &Value, kind: Kind) {
+    for &pointer in INTEGERS[kind as usize] {
+        if findings.is_tainted(pointer) {
+            continue;
+        }
+        if let Some(Value::Number(n)) = value.pointer(pointer)
+            && n.is_f64()
+        {
+            let name = last_segment(pointer);
+            findings.push(
+                Rule::WrongType,
+                pointer.to_owned(),
+                format!(
+                    "`{name}` is {n}, expected an integer written without a fraction or exponent"
+                ),
+                None,
+            );
+        }
+    }
+}
+
 /// Deserializes a value that passed every check into the types.
 fn typed(findings: &mut Findings<'_>, value: &Value, kind: Kind) -> Option<Payload> {
-    use serde::Deserialize;
+    // The trait, not the derived inherent function: objects only.
     let result = match kind {
-        Kind::Request => {
-            crate::envelope::Request::deserialize(value).map(|r| Payload::Request(Box::new(r)))
-        }
-        Kind::Response => {
-            crate::envelope::Response::deserialize(value).map(|r| Payload::Response(Box::new(r)))
-        }
+        Kind::Request => <Request as serde::Deserialize>::deserialize(value)
+            .map(|r| Payload::Request(Box::new(r))),
+        Kind::Response => <Response as serde::Deserialize>::deserialize(value)
+            .map(|r| Payload::Response(Box::new(r))),
     };
     match result {
         Ok(payload) => Some(payload),
@@ -677,11 +800,6 @@ impl<'a> Findings<'a> {
             dropped_by_stage: 0,
             errors_by_stage: 0,
         }
-    }
-
-    /// The configured time zone, if any.
-    pub(crate) fn time_zone(&self) -> Option<&(String, jiff::tz::TimeZone)> {
-        self.validator.time_zone.as_ref()
     }
 
     /// Reports a finding at the value `pointer` names.
