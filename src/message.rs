@@ -43,9 +43,23 @@ impl<'p> Field<'p> {
     }
 }
 
-/// Whether the value at `pointer` is a secret.
+/// Whether the value at `pointer` is a secret, or lies inside one (a token sent as an array or
+/// an object still holds it).
 pub(crate) fn is_credential(pointer: &str) -> bool {
-    CREDENTIALS.contains(&pointer)
+    CREDENTIALS.iter().any(|c| {
+        pointer
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// Whether the value at `pointer` is where an object holding a secret belongs (`/request`, or
+/// the whole payload): a string there may be that object encoded as text, token included.
+fn holds_credentials(pointer: &str) -> bool {
+    CREDENTIALS.iter().any(|c| {
+        c.strip_prefix(pointer)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Describes a value for a message: `"abc"`, `4`, `null`, `an object`. Long strings are cut,
@@ -62,6 +76,10 @@ pub(crate) fn describe(value: &Value, pointer: &str) -> String {
         Value::String(_) if is_credential(pointer) => {
             "a string (value not shown: a credential)".to_owned()
         }
+        Value::String(s) if holds_credentials(pointer) => format!(
+            "a string of {} characters (not shown: it may hold a credential)",
+            s.chars().count()
+        ),
         Value::String(s) => quote(s),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
@@ -161,6 +179,12 @@ pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) ->
         {
             Some("a number sent as a string: drop the quotes".to_owned())
         }
+        (Rule::WrongType, Some(Value::String(s))) if s == "true" || s == "false" => {
+            Some("a boolean sent as a string: drop the quotes".to_owned())
+        }
+        (Rule::WrongType, Some(Value::String(s))) if s == "null" => {
+            Some("`null` sent as a string: drop the quotes".to_owned())
+        }
         _ => None,
     }
 }
@@ -213,6 +237,18 @@ mod tests {
         let d = describe(&json!(12345), "/request/cloudToken");
         assert!(!d.contains("12345"), "{d}");
         assert_eq!(describe(&json!("abc"), "/params/iotId"), "\"abc\"");
+        // Inside a credential, or where the object that holds them belongs.
+        let d = describe(&json!("s3cr3t"), "/request/iotToken/0");
+        assert!(!d.contains("s3cr3t"), "{d}");
+        for pointer in ["", "/request"] {
+            let d = describe(&json!(r#"{"iotToken":"s3cr3t"}"#), pointer);
+            assert_eq!(
+                d,
+                "a string of 21 characters (not shown: it may hold a credential)"
+            );
+        }
+        assert_eq!(describe(&json!("abc"), "/request/apiVer"), "\"abc\"");
+        assert_eq!(describe(&json!("abc"), "/request/iotTokens"), "\"abc\"");
     }
 
     #[test]
