@@ -40,8 +40,11 @@ mod object;
 mod order;
 mod position;
 mod rules;
+pub mod sample;
 pub mod schema;
 mod semantic;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 mod text;
 mod time;
 mod validate;
