@@ -35,10 +35,14 @@
 mod diagnostic;
 mod envelope;
 mod error;
+#[cfg(feature = "cli")]
+mod explain;
 mod message;
 mod object;
 mod order;
 mod position;
+#[cfg(feature = "cli")]
+mod report;
 mod rules;
 pub mod sample;
 pub mod schema;

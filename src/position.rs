@@ -111,7 +111,6 @@ impl<'a> LineIndex<'a> {
 
     /// The text of the 1-based line `line`, without its line terminator (`\n` or `\r\n`),
     /// lossily decoded. For caret displays. `None` for line 0 and lines past the last one.
-    #[allow(dead_code)] // for the human report's source line under each finding
     pub(crate) fn line_text(&self, line: u32) -> Option<Cow<'a, str>> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(index)?;

@@ -3,13 +3,20 @@
 //! Exit codes follow ripgrep's contract: 0 all good, 1 something does not conform (or a schema
 //! drifted), 2 the tool could not run.
 
-use std::io::Write;
+mod check;
+mod har;
+
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::rules::{Level, RULES, Rule};
 use crate::schema::{self, Kind, Variant};
+use crate::{Options, Profile, Validator};
+
+use check::Format;
 
 /// Check payloads of Alibaba Cloud IoT `order/get` (API 1.0.6) against the contract.
 #[derive(Debug, Parser)]
@@ -21,8 +28,138 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check payloads: JSON files, NDJSON files, HAR captures, directories or stdin.
+    Check(CheckArgs),
+    /// List the rules: id, default severity, summary.
+    Rules,
+    /// Explain a rule, with a failing and a passing example.
+    Explain {
+        /// The rule's id, such as `single-digit-seconds` (see `rules`).
+        #[arg(value_name = "RULE")]
+        rule: String,
+    },
+    /// Print generated payloads as NDJSON, conforming or near misses.
+    Sample(SampleArgs),
     /// Print the JSON Schemas derived from the types, write them, or compare them with a folder.
     Schema(SchemaArgs),
+}
+
+const CHECK_AFTER_HELP: &str = "\
+Inputs:
+  A file is read by its extension: `.ndjson` and `.jsonl` hold one payload per line (blank lines
+  skipped), `.har` is an HTTP Archive whose `order/get` calls are checked (request, response,
+  and the two together), anything else is one JSON document (or NDJSON with `--ndjson`).
+  A directory is searched recursively for `*.json`, `*.ndjson`, `*.jsonl` and `*.har`, in sorted
+  order, hidden entries left out. `-` reads stdin.
+
+Exit status:
+  0  every payload conforms (warnings allowed)
+  1  at least one payload violates the contract
+  2  a usage error, an unreadable input, or an internal failure (`error: ...` on stderr)
+
+Examples:
+  cloudstorage-contract check examples/valid examples/page
+  cloudstorage-contract check --format github --time-zone Asia/Shanghai captures/
+  cloudstorage-contract sample --count 100 | cloudstorage-contract check --ndjson -";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = CHECK_AFTER_HELP)]
+struct CheckArgs {
+    /// Files, directories, or `-` for stdin.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// What each payload is; `auto` tells by `params` (request) or `code` (response). HAR
+    /// bodies are always what they are.
+    #[arg(long, value_enum, default_value_t = CheckKind::Auto)]
+    kind: CheckKind,
+    /// Read stdin and files without a known extension as NDJSON: one payload per line.
+    #[arg(long)]
+    ndjson: bool,
+    /// The strict profile: every warning is an error.
+    #[arg(long)]
+    strict: bool,
+    /// Check each local time against this IANA time zone, such as `Asia/Shanghai`.
+    #[arg(long, value_name = "IANA")]
+    time_zone: Option<String>,
+    /// Do not report RULE (repeatable; later flags win over earlier ones).
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// Report RULE as a warning (repeatable).
+    #[arg(long, value_name = "RULE")]
+    warn: Vec<String>,
+    /// Report RULE as an error (repeatable).
+    #[arg(long, value_name = "RULE")]
+    deny: Vec<String>,
+    /// The largest payload accepted, in bytes; larger ones violate `too-large`.
+    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+    /// Threads to validate with [default: all cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Print nothing on stdout: the exit status tells (errors still go to stderr).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+    /// Colour the human format: `auto` when stdout is a terminal and `NO_COLOR` is unset.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckKind {
+    Auto,
+    Request,
+    Response,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// `path:line:col: severity[rule]: message`, the source line and a hint.
+    Human,
+    /// One JSON document: every payload with its diagnostics, then the counts.
+    Json,
+    /// JUnit XML: one test case per payload.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Each payload is one line on stdout: NDJSON that `check --ndjson -` reads. The i-th (from 0) is \
+drawn from seed S+i, so the same arguments print the same bytes on every machine.
+
+With `--invalid`, each payload breaks exactly one rule, named on stderr as `line N: breaks RULE \
+at POINTER`. With `--annotate`, each stdout line is instead an object naming the rule next to the \
+payload text: {\"line\": N, \"kind\": ..., \"breaks\": RULE or null, \"pointer\": POINTER or null, \
+\"text\": \"<the payload>\"}.")]
+struct SampleArgs {
+    /// Which envelope to generate.
+    #[arg(long, value_enum, default_value_t = KindArg::Response)]
+    kind: KindArg,
+    /// How many payloads.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    count: u64,
+    /// The first seed.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// Near misses: each payload breaks one rule.
+    #[arg(long)]
+    invalid: bool,
+    /// Print each payload inside an object that names the rule it breaks.
+    #[arg(long)]
+    annotate: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,8 +195,11 @@ impl From<KindArg> for Kind {
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // clap prints help and version to stdout with success; usage errors exit 2.
             let _ = e.print();
@@ -70,7 +210,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match run(cli) {
+    match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -79,15 +219,189 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, crate::Error> {
+fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
     match cli.command {
+        Command::Check(args) => {
+            let sub = matches.subcommand_matches("check").unwrap_or(matches);
+            check_command(args, sub)
+        }
+        Command::Rules => rules_command(),
+        Command::Explain { rule } => explain_command(&rule),
+        Command::Sample(args) => sample_command(&args),
         Command::Schema(args) => schema_command(args),
+    }
+}
+
+fn stdout_err(e: std::io::Error) -> crate::Error {
+    crate::Error::io("<stdout>", e)
+}
+
+/// The rule with this id, or a usage error that lists the ids.
+fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
+    Rule::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        crate::Error::usage(format!(
+            "unknown rule `{id}`{flag}, expected one of: {} (see `cloudstorage-contract rules`)",
+            ids.join(", ")
+        ))
+    })
+}
+
+fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
+    let profile = if args.strict {
+        Profile::Strict
+    } else {
+        Profile::Default
+    };
+    let mut options = Options::default()
+        .profile(profile)
+        .max_bytes(args.max_bytes);
+    if let Some(zone) = &args.time_zone {
+        options = options.time_zone(zone.as_str());
+    }
+    // Like rustc's lint flags, the last one for a rule wins: apply them in command-line order.
+    let mut levels: Vec<(usize, Rule, Level)> = Vec::new();
+    for (flag, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        let (Some(values), Some(indices)) =
+            (matches.get_many::<String>(flag), matches.indices_of(flag))
+        else {
+            continue;
+        };
+        for (id, index) in values.zip(indices) {
+            levels.push((index, rule_by_id(id, &format!(" in `--{flag}`"))?, level));
+        }
+    }
+    levels.sort_by_key(|(index, ..)| *index);
+    for (_, rule, level) in levels {
+        options = options.level(rule, level);
+    }
+    let validator = Validator::new(options)?;
+    let jobs = match args.jobs {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let format = match args.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    let config = check::Config {
+        kind: match args.kind {
+            CheckKind::Auto => None,
+            CheckKind::Request => Some(Kind::Request),
+            CheckKind::Response => Some(Kind::Response),
+        },
+        ndjson: args.ndjson,
+        jobs,
+        format,
+        color,
+        quiet: args.quiet,
+        max_bytes: args.max_bytes,
+    };
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let code = check::run(&validator, &config, &args.paths, out)?;
+    Ok(ExitCode::from(code))
+}
+
+fn rules_command() -> Result<ExitCode, crate::Error> {
+    let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for r in RULES {
+        text.push_str(&format!(
+            "{:width$}  {:7}  {}\n",
+            r.id,
+            r.default_severity.as_str(),
+            r.summary
+        ));
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(stdout_err)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_command(id: &str) -> Result<ExitCode, crate::Error> {
+    let rule = rule_by_id(id, "")?;
+    let text = crate::explain::explain(rule.info())?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(stdout_err)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A `sample --annotate` line.
+#[derive(serde::Serialize)]
+struct Annotated<'a> {
+    line: u64,
+    kind: &'static str,
+    breaks: Option<&'static str>,
+    pointer: Option<&'a str>,
+    text: &'a str,
+}
+
+fn sample_command(args: &SampleArgs) -> Result<ExitCode, crate::Error> {
+    let kind = Kind::from(args.kind);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut notes = std::io::stderr().lock();
+    for i in 0..args.count {
+        let seed = args.seed.wrapping_add(i);
+        let sample = if args.invalid {
+            crate::sample::near_miss(kind, seed)
+        } else {
+            crate::sample::conforming(kind, seed)
+        };
+        let line = i + 1;
+        let written = if args.annotate {
+            let annotated = Annotated {
+                line,
+                kind: sample.kind.as_str(),
+                breaks: sample.breaks.map(Rule::id),
+                pointer: sample.pointer.as_deref(),
+                text: &sample.text,
+            };
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&annotated).unwrap_or_default()
+            )
+        } else {
+            if let (Some(rule), Some(pointer)) = (sample.breaks, &sample.pointer) {
+                // Best effort, like any diagnostic: the payloads on stdout are what matters.
+                let _ = writeln!(notes, "line {line}: breaks {rule} at {pointer:?}");
+            }
+            writeln!(out, "{}", sample.text)
+        };
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+            Err(e) => return Err(stdout_err(e)),
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(stdout_err(e)),
+        _ => Ok(ExitCode::SUCCESS),
     }
 }
 
 fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
     let mut out = std::io::stdout().lock();
-    let stdout_err = |e| crate::Error::io("<stdout>", e);
     if let Some(dir) = args.write {
         for file in schema::write_all(&dir)? {
             writeln!(out, "wrote {}", dir.join(file).display()).map_err(stdout_err)?;

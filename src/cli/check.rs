@@ -1,0 +1,834 @@
+//! `check`: find the inputs, validate them in parallel batches, render in input order.
+//!
+//! Memory stays flat whatever the input size: NDJSON is read in batches of lines (at most
+//! [`BATCH_ITEMS`] lines or [`BATCH_BYTES`] bytes); each batch is validated on all threads while
+//! the next one is read, then rendered in input order, so at most two batches are in memory.
+//! Only the renderer that needs every result up front (junit) keeps them, and then without
+//! payload bytes.
+//!
+//! Threads are `std::thread::scope`d: a batch is a slice, workers take the next payload from a
+//! shared counter, results are put back in input order. No thread pool crate is needed.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::Error;
+use crate::position::{LineIndex, Position};
+use crate::report::{self, Checked, Finding, Origin, Source, Summary, human};
+use crate::rules::{Rule, Severity};
+use crate::schema::Kind;
+use crate::{Report, Validator};
+
+use super::har::{self, Body};
+
+/// Most payloads validated per batch.
+const BATCH_ITEMS: usize = 4096;
+/// Most payload bytes read per batch (a single payload larger than this is a batch alone).
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+/// The name of standard input in the output.
+pub(crate) const STDIN: &str = "<stdin>";
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Human,
+    Json,
+    Junit,
+    Sarif,
+    Github,
+}
+
+/// What `check` was asked to do, options resolved.
+#[derive(Debug)]
+pub(crate) struct Config {
+    /// `None` to detect each payload's kind.
+    pub(crate) kind: Option<Kind>,
+    /// Read stdin and files of other extensions as NDJSON.
+    pub(crate) ndjson: bool,
+    pub(crate) jobs: usize,
+    pub(crate) format: Format,
+    pub(crate) color: bool,
+    pub(crate) quiet: bool,
+    pub(crate) max_bytes: usize,
+}
+
+/// How to read one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// One JSON document.
+    Json,
+    /// One payload per line.
+    Ndjson,
+    /// An HTTP Archive.
+    Har,
+}
+
+/// One input: a file or stdin.
+#[derive(Debug)]
+struct Input {
+    /// `None` for stdin.
+    path: Option<PathBuf>,
+    name: Arc<str>,
+    how: How,
+}
+
+/// The extensions a directory search picks up.
+const EXTENSIONS: [&str; 4] = ["json", "ndjson", "jsonl", "har"];
+
+fn how_for(path: &Path, ndjson: bool) -> How {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("ndjson" | "jsonl") => How::Ndjson,
+        Some("har") => How::Har,
+        _ if ndjson => How::Ndjson,
+        _ => How::Json,
+    }
+}
+
+/// Expands the paths: `-` is stdin, a file is itself, a directory is every file with one of
+/// [`EXTENSIONS`] below it, in sorted order, hidden entries and symbolic links to directories
+/// left out.
+///
+/// # Errors
+///
+/// A path that cannot be read, or a directory without any input.
+fn inputs(paths: &[PathBuf], ndjson: bool) -> Result<Vec<Input>, Error> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(Input {
+                path: None,
+                name: STDIN.into(),
+                how: if ndjson { How::Ndjson } else { How::Json },
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            let before = out.len();
+            walk(path, ndjson, &mut out)?;
+            if out.len() == before {
+                return Err(Error::usage(format!(
+                    "no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file under `{}`",
+                    path.display()
+                )));
+            }
+        } else {
+            out.push(Input {
+                name: path.to_string_lossy().into(),
+                how: how_for(path, ndjson),
+                path: Some(path.clone()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, ndjson: bool, out: &mut Vec<Input>) -> Result<(), Error> {
+    let mut entries: Vec<(std::ffi::OsString, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .map(|entry| {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            Ok((entry.file_name(), entry.path()))
+        })
+        .collect::<Result<_, Error>>()?;
+    entries.sort();
+    for (name, path) in entries {
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            walk(&path, ndjson, out)?;
+            continue;
+        }
+        let wanted = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
+        // A symbolic link is followed to a file, never to a directory (no cycles).
+        if wanted && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            out.push(Input {
+                name: path.to_string_lossy().into(),
+                how: how_for(&path, ndjson),
+                path: Some(path),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A payload read, waiting for a thread.
+#[derive(Debug)]
+struct Job {
+    origin: Origin,
+    content: Content,
+}
+
+#[derive(Debug)]
+enum Content {
+    Bytes(Vec<u8>),
+    /// Over `--max-bytes`: never read whole.
+    TooLarge(u64),
+}
+
+impl Content {
+    fn len(&self) -> usize {
+        match self {
+            Content::Bytes(b) => b.len(),
+            Content::TooLarge(_) => 0,
+        }
+    }
+}
+
+/// Where results go, as they come.
+struct Sink<W: Write> {
+    out: W,
+    format: Format,
+    quiet: bool,
+    color: bool,
+    summary: Summary,
+    /// Results kept for the formats that need them all (junit).
+    kept: Vec<Checked>,
+    /// Results (json) or findings (sarif) written so far, for the commas.
+    written: usize,
+}
+
+impl<W: Write> Sink<W> {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        match self.format {
+            Format::Json => self.out.write_all(report::json::begin().as_bytes()),
+            Format::Sarif => self.out.write_all(report::sarif::begin().as_bytes()),
+            Format::Human | Format::Junit | Format::Github => Ok(()),
+        }
+    }
+
+    fn emit(&mut self, checked: Checked) -> io::Result<()> {
+        self.summary.add(&checked);
+        if self.quiet {
+            return Ok(());
+        }
+        let text = match self.format {
+            Format::Human => human::payload(&checked, human::Style::new(self.color)),
+            Format::Github => report::github::payload(&checked),
+            Format::Json => {
+                self.written += 1;
+                report::json::payload(&checked, self.written == 1)
+            }
+            Format::Sarif => {
+                let text = report::sarif::payload(&checked, self.written);
+                self.written += checked.findings.len();
+                text
+            }
+            Format::Junit => {
+                self.kept.push(checked);
+                return Ok(());
+            }
+        };
+        self.out.write_all(text.as_bytes())
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        if !self.quiet {
+            let text = match self.format {
+                Format::Human => human::summary(&self.summary, human::Style::new(self.color)),
+                Format::Github => report::github::summary(&self.summary),
+                Format::Json => report::json::end(&self.summary),
+                Format::Sarif => report::sarif::end(&self.summary),
+                Format::Junit => report::junit::render(&self.kept, &self.summary),
+            };
+            self.out.write_all(text.as_bytes())?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Runs `check` over `paths`, writing to `out`; returns the exit code (0, 1 or 2).
+///
+/// # Errors
+///
+/// When a path does not exist or a directory holds no input: nothing is checked then. Errors
+/// on one input while checking (unreadable, not a HAR) are printed to stderr and the run goes
+/// on, ending with exit code 2.
+pub(crate) fn run(
+    validator: &Validator,
+    config: &Config,
+    paths: &[PathBuf],
+    out: impl Write,
+) -> Result<u8, Error> {
+    let inputs = inputs(paths, config.ndjson)?;
+    let mut sink = Sink {
+        out,
+        format: config.format,
+        quiet: config.quiet,
+        color: config.color,
+        summary: Summary::default(),
+        kept: Vec::new(),
+        written: 0,
+    };
+    let (result, failed) = std::thread::scope(|scope| {
+        let mut checker = Checker {
+            scope,
+            validator,
+            config,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            in_flight: None,
+            failed: false,
+        };
+        let result = (|| -> io::Result<()> {
+            sink.begin()?;
+            for input in &inputs {
+                checker.input(input, &mut sink)?;
+            }
+            checker.drain(&mut sink)?;
+            sink.end()
+        })();
+        (result, checker.failed)
+    });
+    match result {
+        Ok(()) => {}
+        // A closed pipe (`| head`) ends the run quietly.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::io("<stdout>", e)),
+    }
+    Ok(if failed {
+        2
+    } else if sink.summary.violating > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+/// Reads inputs into batches and validates each batch on all threads while the next one is
+/// read: at most two batches are in memory.
+struct Checker<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    validator: &'env Validator,
+    config: &'env Config,
+    /// Payloads read and not yet validated.
+    pending: Vec<Job>,
+    pending_bytes: usize,
+    /// The batch being validated, to emit before the next one.
+    in_flight: Option<std::thread::ScopedJoinHandle<'scope, Vec<Checked>>>,
+    /// An input could not be read.
+    failed: bool,
+}
+
+impl Checker<'_, '_> {
+    /// Reads one input, validating and emitting whenever a batch is full. An input that cannot
+    /// be read is reported on stderr.
+    fn input<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> io::Result<()> {
+        let result = match input.how {
+            How::Json => self.json(input),
+            How::Ndjson => self.ndjson(input, sink),
+            How::Har => self.har(input, sink),
+        };
+        match result {
+            Ok(()) => {}
+            Err(Failure::Output(e)) => return Err(e),
+            Err(Failure::Input(e)) => {
+                // Keep stdout and stderr in order for a reader of both.
+                self.drain(sink)?;
+                eprintln!("error: {e}");
+                self.failed = true;
+            }
+        }
+        if self.pending.len() >= BATCH_ITEMS || self.pending_bytes >= BATCH_BYTES {
+            self.flush(sink)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, job: Job) {
+        self.pending_bytes += job.content.len();
+        self.pending.push(job);
+    }
+
+    fn json(&mut self, input: &Input) -> Result<(), Failure> {
+        let max = self.config.max_bytes;
+        let content = match &input.path {
+            None => read_capped(io::stdin().lock(), max).map_err(|e| Error::io(STDIN, e))?,
+            Some(path) => {
+                let len = std::fs::metadata(path)
+                    .map_err(|e| Error::io(path, e))?
+                    .len();
+                if len > max as u64 {
+                    Content::TooLarge(len)
+                } else {
+                    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                    read_capped(file, max).map_err(|e| Error::io(path, e))?
+                }
+            }
+        };
+        self.push(Job {
+            origin: Origin {
+                file: input.name.clone(),
+                line: None,
+                entry: None,
+            },
+            content,
+        });
+        Ok(())
+    }
+
+    fn ndjson<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> Result<(), Failure> {
+        let reader: Box<dyn BufRead> = match &input.path {
+            None => Box::new(io::stdin().lock()),
+            Some(path) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                File::open(path).map_err(|e| Error::io(path, e))?,
+            )),
+        };
+        let name = || input.path.clone().unwrap_or_else(|| STDIN.into());
+        let mut lines = Lines {
+            reader,
+            max: self.config.max_bytes,
+            number: 0,
+        };
+        while let Some((number, content)) = lines.next().map_err(|e| Error::io(name(), e))? {
+            self.push(Job {
+                origin: Origin {
+                    file: input.name.clone(),
+                    line: Some(number),
+                    entry: None,
+                },
+                content,
+            });
+            if self.pending.len() >= BATCH_ITEMS || self.pending_bytes >= BATCH_BYTES {
+                self.flush(sink)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn har<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> Result<(), Failure> {
+        let bytes = match &input.path {
+            None => {
+                let mut bytes = Vec::new();
+                io::stdin()
+                    .lock()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(STDIN, e))?;
+                bytes
+            }
+            Some(path) => std::fs::read(path).map_err(|e| Error::io(path, e))?,
+        };
+        let calls = har::calls(&input.name, &bytes)?;
+        // Results come out in input order: what was read before goes first.
+        self.drain(sink)?;
+        sink.summary.skipped += calls.skipped;
+        let lines = LineIndex::new(&bytes);
+        let place = HarPlace {
+            bytes: &bytes,
+            lines: &lines,
+            file: input.name.clone(),
+        };
+        for chunk in calls.calls.chunks(BATCH_ITEMS / 2) {
+            let results = parallel_map(chunk, self.config.jobs, |call| {
+                let exchange = self
+                    .validator
+                    .validate_exchange(&call.request.bytes, &call.response.bytes);
+                [
+                    place.checked(&exchange.request, &call.request, self.want_source()),
+                    place.checked(&exchange.response, &call.response, self.want_source()),
+                ]
+            });
+            for pair in results {
+                for checked in pair {
+                    sink.emit(checked)?;
+                }
+            }
+            sink.out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn want_source(&self) -> bool {
+        self.config.format == Format::Human && !self.config.quiet
+    }
+
+    /// Starts validating the pending payloads in the background, and emits the batch before
+    /// them, if any.
+    fn flush<W: Write>(&mut self, sink: &mut Sink<W>) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let jobs = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let (validator, config) = (self.validator, self.config);
+        let want_source = self.want_source();
+        let batch = self.scope.spawn(move || {
+            parallel_map(&jobs, config.jobs, |job| {
+                check_job(validator, config, job, want_source)
+            })
+        });
+        match self.in_flight.replace(batch) {
+            Some(previous) => emit_batch(previous, sink),
+            None => Ok(()),
+        }
+    }
+
+    /// Validates and emits everything read so far.
+    fn drain<W: Write>(&mut self, sink: &mut Sink<W>) -> io::Result<()> {
+        self.flush(sink)?;
+        if let Some(batch) = self.in_flight.take() {
+            emit_batch(batch, sink)?;
+        }
+        sink.out.flush()
+    }
+}
+
+/// Waits for a batch and emits its results in order.
+fn emit_batch<W: Write>(
+    batch: std::thread::ScopedJoinHandle<'_, Vec<Checked>>,
+    sink: &mut Sink<W>,
+) -> io::Result<()> {
+    let results = batch
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    for checked in results {
+        sink.emit(checked)?;
+    }
+    sink.out.flush()
+}
+
+/// Why reading an input stopped.
+enum Failure {
+    /// The input: report it and go on.
+    Input(Error),
+    /// The output: stop.
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Output(e)
+    }
+}
+
+/// Reads at most `max` bytes; past that, counts the rest without keeping it.
+fn read_capped(reader: impl Read, max: usize) -> io::Result<Content> {
+    let mut bytes = Vec::new();
+    let mut limited = reader.take(max as u64 + 1);
+    limited.read_to_end(&mut bytes)?;
+    if bytes.len() <= max {
+        return Ok(Content::Bytes(bytes));
+    }
+    let rest = io::copy(&mut limited.into_inner(), &mut io::sink())?;
+    Ok(Content::TooLarge(bytes.len() as u64 + rest))
+}
+
+/// The non-blank lines of an NDJSON input, numbered from 1, each at most `max` bytes kept.
+struct Lines<R> {
+    reader: R,
+    max: usize,
+    number: u32,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn next(&mut self) -> io::Result<Option<(u32, Content)>> {
+        loop {
+            let mut line = Vec::new();
+            let mut len: u64 = 0;
+            let mut ended = false;
+            // The byte before the current one, to tell `\r\n` from `\n` in a line too long to
+            // keep whole.
+            let mut last = 0u8;
+            let mut crlf = false;
+            loop {
+                let buf = self.reader.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let (take, found) = match buf.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        crlf = if i > 0 {
+                            buf[i - 1] == b'\r'
+                        } else {
+                            last == b'\r'
+                        };
+                        (i + 1, true)
+                    }
+                    None => (buf.len(), false),
+                };
+                last = buf[take - 1];
+                let room = (self.max + 2).saturating_sub(line.len());
+                line.extend_from_slice(&buf[..take.min(room)]);
+                len += take as u64;
+                self.reader.consume(take);
+                if found {
+                    ended = true;
+                    break;
+                }
+            }
+            if len == 0 && !ended {
+                return Ok(None);
+            }
+            self.number = self.number.saturating_add(1);
+            let terminator = match (ended, crlf) {
+                (false, _) => 0,
+                (true, false) => 1,
+                (true, true) => 2,
+            };
+            let content_len = len - terminator;
+            if content_len > self.max as u64 {
+                return Ok(Some((self.number, Content::TooLarge(content_len))));
+            }
+            line.truncate(content_len as usize);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Ok(Some((self.number, Content::Bytes(line))));
+        }
+    }
+}
+
+/// Maps `f` over `items` on up to `threads` threads; the results keep the items' order.
+///
+/// Threads take the next item from a shared counter, so that a slow payload does not hold up a
+/// whole share of the batch.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let mut all: Vec<(usize, R)> = parts.iter_mut().flat_map(std::mem::take).collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Validates one payload and places its findings in its file.
+fn check_job(validator: &Validator, config: &Config, job: &Job, want_source: bool) -> Checked {
+    let first_line = job.origin.line.unwrap_or(1);
+    let bytes = match &job.content {
+        Content::Bytes(bytes) => bytes,
+        Content::TooLarge(len) => return too_large(job.origin.clone(), *len, config.max_bytes),
+    };
+    let report = match config.kind {
+        None => validator.validate(bytes),
+        Some(Kind::Request) => validator.validate_request(bytes),
+        Some(Kind::Response) => validator.validate_response(bytes),
+    };
+    let lines = (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(bytes));
+    let findings = report
+        .diagnostics()
+        .iter()
+        .map(|d| {
+            let at = d.position();
+            let line = first_line.saturating_add(at.line - 1);
+            Finding {
+                rule: d.rule(),
+                severity: d.severity(),
+                pointer: d.pointer().to_owned(),
+                position: Position {
+                    line,
+                    column: at.column,
+                },
+                body: None,
+                message: d.message().to_owned(),
+                hint: d.hint().map(str::to_owned),
+                source: lines.as_ref().and_then(|l| {
+                    Some(Source {
+                        line,
+                        text: l.line_text(at.line)?.into_owned(),
+                        column: at.column,
+                    })
+                }),
+            }
+        })
+        .collect();
+    checked(&report, job.origin.clone(), findings)
+}
+
+fn checked(report: &Report, origin: Origin, findings: Vec<Finding>) -> Checked {
+    Checked {
+        origin,
+        kind: report.kind(),
+        errors: report.error_count(),
+        warnings: report.warning_count(),
+        dropped: report.dropped(),
+        findings,
+    }
+}
+
+/// The verdict on a payload over `--max-bytes`, which was never read whole.
+fn too_large(origin: Origin, len: u64, max: usize) -> Checked {
+    let line = origin.line.unwrap_or(1);
+    Checked {
+        origin,
+        kind: None,
+        errors: 1,
+        warnings: 0,
+        dropped: 0,
+        findings: vec![Finding {
+            rule: Rule::TooLarge,
+            severity: Severity::Error,
+            pointer: String::new(),
+            position: Position { line, column: 1 },
+            body: None,
+            message: format!("the input is {len} bytes, over the limit of {max}"),
+            hint: Some("raise the limit with `--max-bytes`".to_owned()),
+            source: None,
+        }],
+    }
+}
+
+/// A HAR file, to place the findings of its bodies.
+struct HarPlace<'a> {
+    bytes: &'a [u8],
+    lines: &'a LineIndex<'a>,
+    file: Arc<str>,
+}
+
+impl HarPlace<'_> {
+    fn checked(&self, report: &Report, body: &Body, want_source: bool) -> Checked {
+        let body_lines =
+            (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(&body.bytes));
+        let findings = report
+            .diagnostics()
+            .iter()
+            .map(|d| {
+                let offset = if body.literal {
+                    har::raw_offset(self.bytes, body.anchor, d.offset())
+                } else {
+                    body.anchor
+                };
+                let at = d.position();
+                Finding {
+                    rule: d.rule(),
+                    severity: d.severity(),
+                    pointer: d.pointer().to_owned(),
+                    position: self.lines.position(offset),
+                    body: Some(at),
+                    message: d.message().to_owned(),
+                    hint: d.hint().map(str::to_owned),
+                    source: body_lines.as_ref().and_then(|l| {
+                        Some(Source {
+                            line: at.line,
+                            text: l.line_text(at.line)?.into_owned(),
+                            column: at.column,
+                        })
+                    }),
+                }
+            })
+            .collect();
+        let origin = Origin {
+            file: self.file.clone(),
+            line: Some(self.lines.position(body.anchor).line),
+            entry: Some(body.entry),
+        };
+        checked(report, origin, findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
+        let mut lines = Lines {
+            reader: BufReader::with_capacity(4, text),
+            max,
+            number: 0,
+        };
+        let mut out = Vec::new();
+        while let Some((n, c)) = lines.next().unwrap() {
+            out.push((
+                n,
+                match c {
+                    Content::Bytes(b) => Ok(b),
+                    Content::TooLarge(len) => Err(len),
+                },
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn ndjson_lines_skip_blanks_and_cap_long_lines() {
+        let got = lines(b"{\"a\":1}\r\n\n  \n0123456789abc\nlast", 10);
+        assert_eq!(
+            got,
+            vec![
+                (1, Ok(b"{\"a\":1}".to_vec())),
+                (4, Err(13)),
+                (5, Ok(b"last".to_vec())),
+            ]
+        );
+        assert_eq!(lines(b"", 10), vec![]);
+        assert_eq!(lines(b"\n", 10), vec![]);
+        assert_eq!(
+            lines(b"0123456789\n", 10),
+            vec![(1, Ok(b"0123456789".to_vec()))]
+        );
+        assert_eq!(
+            lines(b"0123456789\r\n", 10),
+            vec![(1, Ok(b"0123456789".to_vec()))]
+        );
+        assert_eq!(
+            lines(b"0123456789ab\r\nx", 10),
+            vec![(1, Err(12)), (2, Ok(b"x".to_vec()))]
+        );
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        for threads in [1, 2, 7] {
+            let got = parallel_map(&items, threads, |i| i * 2);
+            assert_eq!(got, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn read_capped_counts_what_it_does_not_keep() {
+        assert!(matches!(read_capped(&b"abc"[..], 3).unwrap(), Content::Bytes(b) if b == b"abc"));
+        assert!(matches!(
+            read_capped(&b"abcdef"[..], 3).unwrap(),
+            Content::TooLarge(6)
+        ));
+    }
+}

@@ -1,0 +1,436 @@
+//! Per-rule documentation for `cloudstorage-contract explain RULE`: a failing and a passing
+//! example of every rule, checked by a test so that the docs cannot rot.
+//!
+//! Most examples are edits of one realistic payload ([`RESPONSE`], [`REQUEST`] or
+//! [`ERROR_RESPONSE`]), so that each shows one defect and nothing else.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::report::{Checked, Finding, Origin, Source, human};
+use crate::rules::{Rule, RuleInfo, Severity, Stage};
+use crate::{Options, Report, Validator};
+
+/// A conforming response carrying an order.
+pub(crate) const RESPONSE: &str = r#"{
+  "id": "4de2c367-c1db-417c-aa15-8c585e595d92",
+  "code": 200,
+  "message": null,
+  "localizedMsg": null,
+  "data": {
+    "iotId": "QIuozfUcxRX6frOTO4dK0001", "identityId": "50dbop2f6e0c8b5b",
+    "commodityCode": "ilopLVCloudResource", "specification": "eventResource_7",
+    "copies": 1, "price": "1.0", "userName": "alice", "userId": "50dbop2f6e0c8b5b",
+    "orderId": "202007311241150001", "outOrderNo": "206700019700001",
+    "status": 0, "paymentStatus": 1, "orderType": 0, "recordType": 2,
+    "startTime": "2020-08-25 10:00:00", "endTime": "2020-09-25 10:00:00",
+    "startTimeUTC": "2020-08-25T02:00:00Z", "endTimeUTC": "2020-09-25T02:00:00Z"
+  }
+}"#;
+
+/// A conforming request for the order in [`RESPONSE`].
+pub(crate) const REQUEST: &str = r#"{
+  "id": "1509086454180",
+  "version": "1.0",
+  "request": {"apiVer": "1.0.6"},
+  "params": {"iotId": "QIuozfUcxRX6frOTO4dK0001", "orderId": "202007311241150001"}
+}"#;
+
+/// A conforming error response.
+pub(crate) const ERROR_RESPONSE: &str = r#"{"id": "37f7e5fa", "code": 460, "message": "auth failed", "localizedMsg": "鉴权失败", "data": null}"#;
+
+/// An option the examples of a rule are checked with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Setting {
+    /// `--max-bytes N`.
+    MaxBytes(usize),
+    /// `--time-zone NAME`.
+    TimeZone(&'static str),
+}
+
+/// A failing and a passing example of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Example {
+    /// A payload that triggers the rule.
+    pub(crate) failing: Vec<u8>,
+    /// A near payload that does not.
+    pub(crate) passing: Vec<u8>,
+    /// An option both are checked with.
+    pub(crate) setting: Option<Setting>,
+    /// For a rule about a request and its response together: the request, and the examples
+    /// are responses to it.
+    pub(crate) request: Option<&'static str>,
+}
+
+impl Example {
+    /// The validator the examples are checked with.
+    pub(crate) fn validator(&self) -> Result<Validator, Error> {
+        let options = match self.setting {
+            None => Options::default(),
+            Some(Setting::MaxBytes(n)) => Options::default().max_bytes(n),
+            Some(Setting::TimeZone(zone)) => Options::default().time_zone(zone),
+        };
+        Validator::new(options)
+    }
+
+    /// Checks one payload the way the example means it.
+    pub(crate) fn check(&self, validator: &Validator, payload: &[u8]) -> Report {
+        match self.request {
+            Some(request) => {
+                validator
+                    .validate_exchange(request.as_bytes(), payload)
+                    .response
+            }
+            None => validator.validate(payload),
+        }
+    }
+}
+
+/// `base` with each `(from, to)` edit made once. An edit whose `from` is missing leaves a
+/// mark that the example test catches.
+fn edit(base: &str, edits: &[(&str, &str)]) -> Vec<u8> {
+    let mut text = base.to_owned();
+    for (from, to) in edits {
+        if text.contains(from) {
+            text = text.replacen(from, to, 1);
+        } else {
+            text.push_str(" <edit not applied>");
+        }
+    }
+    text.into_bytes()
+}
+
+fn plain(failing: impl Into<Vec<u8>>, passing: &str) -> Example {
+    Example {
+        failing: failing.into(),
+        passing: passing.as_bytes().to_vec(),
+        setting: None,
+        request: None,
+    }
+}
+
+fn response(edits: &[(&str, &str)]) -> Example {
+    plain(edit(RESPONSE, edits), RESPONSE)
+}
+
+fn request(edits: &[(&str, &str)]) -> Example {
+    plain(edit(REQUEST, edits), REQUEST)
+}
+
+/// The examples of a rule; `None` for `schema-violation`, which no known payload triggers.
+pub(crate) fn example(rule: Rule) -> Option<Example> {
+    let example = match rule {
+        Rule::InvalidJson => plain(r#"{"code": 460, "data": null,}"#, ERROR_RESPONSE),
+        Rule::InvalidUtf8 => plain(
+            &b"{\"code\": 460, \"message\": \"auth \xC3 failed\", \"data\": null}"[..],
+            ERROR_RESPONSE,
+        ),
+        Rule::EmptyInput => plain("", ERROR_RESPONSE),
+        Rule::TrailingData => plain(
+            r#"{"code": 460, "data": null} {"code": 460, "data": null}"#,
+            r#"{"code": 460, "data": null}"#,
+        ),
+        Rule::TooLarge => Example {
+            setting: Some(Setting::MaxBytes(64)),
+            ..plain(ERROR_RESPONSE, r#"{"code": 460, "data": null}"#)
+        },
+        Rule::TooDeep => plain(
+            format!(
+                r#"{{"code": 460, "data": null, "trace": {}{}}}"#,
+                "[".repeat(70),
+                "]".repeat(70)
+            ),
+            r#"{"code": 460, "data": null}"#,
+        ),
+        Rule::DuplicateKey => plain(
+            r#"{"code": 460, "message": "auth failed", "message": "鉴权失败", "data": null}"#,
+            ERROR_RESPONSE,
+        ),
+        Rule::NotAnObject => plain(r#"[{"code": 460, "data": null}]"#, ERROR_RESPONSE),
+        Rule::UnknownKind => plain(r#"{"id": "37f7e5fa", "data": null}"#, ERROR_RESPONSE),
+        Rule::WrongType => response(&[(r#""code": 200"#, r#""code": "200""#)]),
+        Rule::MissingField => response(&[(r#""orderId": "202007311241150001", "#, "")]),
+        Rule::InvalidEnum => response(&[(r#""status": 0"#, r#""status": 4"#)]),
+        Rule::MalformedValue => response(&[(r#""price": "1.0""#, r#""price": "1,0""#)]),
+        Rule::OutOfRange => response(&[(r#""copies": 1"#, r#""copies": 0"#)]),
+        Rule::MissingData => plain(r#"{"code": 200, "data": null}"#, ERROR_RESPONSE),
+        // The safety net: no payload is known to reach it.
+        Rule::SchemaViolation => return None,
+        Rule::UnknownField => response(&[(
+            r#""copies": 1,"#,
+            r#""copies": 1, "commodityType": "cloudStorage","#,
+        )]),
+        Rule::ImpossibleTime => response(&[(
+            r#""startTime": "2020-08-25 10:00:00""#,
+            r#""startTime": "2020-02-30 10:00:00""#,
+        )]),
+        Rule::SingleDigitSeconds => response(&[(
+            r#""startTime": "2020-08-25 10:00:00""#,
+            r#""startTime": "2020-08-25 10:00:0""#,
+        )]),
+        Rule::UtcOffset => response(&[(
+            r#""startTimeUTC": "2020-08-25T02:00:00Z""#,
+            r#""startTimeUTC": "2020-08-25T02:07:00Z""#,
+        )]),
+        Rule::InconsistentOffsets => response(&[(
+            r#""endTimeUTC": "2020-09-25T02:00:00Z""#,
+            r#""endTimeUTC": "2020-09-25T03:00:00Z""#,
+        )]),
+        Rule::ZoneOffset => Example {
+            setting: Some(Setting::TimeZone("Asia/Shanghai")),
+            ..response(&[
+                (
+                    r#""startTime": "2020-08-25 10:00:00""#,
+                    r#""startTime": "2020-08-25 11:00:00""#,
+                ),
+                (
+                    r#""endTime": "2020-09-25 10:00:00""#,
+                    r#""endTime": "2020-09-25 11:00:00""#,
+                ),
+            ])
+        },
+        Rule::EndBeforeStart => response(&[
+            (
+                r#""endTime": "2020-09-25 10:00:00""#,
+                r#""endTime": "2020-07-25 10:00:00""#,
+            ),
+            (
+                r#""endTimeUTC": "2020-09-25T02:00:00Z""#,
+                r#""endTimeUTC": "2020-07-25T02:00:00Z""#,
+            ),
+        ]),
+        Rule::PreConsumeExceedsDuration => Example {
+            passing: edit(
+                RESPONSE,
+                &[(r#""copies": 1,"#, r#""copies": 1, "preConsume": 86400,"#)],
+            ),
+            ..response(&[(r#""copies": 1,"#, r#""copies": 1, "preConsume": 3000000,"#)])
+        },
+        Rule::DataOnError => response(&[(r#""code": 200"#, r#""code": 460"#)]),
+        Rule::ApiVersion => request(&[(r#""apiVer": "1.0.6""#, r#""apiVer": "1.0.5""#)]),
+        Rule::ProtocolVersion => request(&[(r#""version": "1.0""#, r#""version": "1.1""#)]),
+        Rule::PaidWhileCreating => Example {
+            passing: edit(
+                RESPONSE,
+                &[(
+                    r#""status": 0, "paymentStatus": 1"#,
+                    r#""status": 3, "paymentStatus": 0"#,
+                )],
+            ),
+            ..response(&[(r#""status": 0"#, r#""status": 3"#)])
+        },
+        Rule::UnpaidInUse => response(&[(r#""paymentStatus": 1"#, r#""paymentStatus": 0"#)]),
+        Rule::FreeWithPrice => Example {
+            passing: edit(
+                RESPONSE,
+                &[
+                    (r#""orderType": 0"#, r#""orderType": 1"#),
+                    (r#""price": "1.0""#, r#""price": "0""#),
+                ],
+            ),
+            ..response(&[(r#""orderType": 0"#, r#""orderType": 1"#)])
+        },
+        Rule::ExchangeMismatch => Example {
+            request: Some(REQUEST),
+            ..response(&[(
+                r#""iotId": "QIuozfUcxRX6frOTO4dK0001""#,
+                r#""iotId": "QIuozfUcxRX6frOTO4dK0002""#,
+            )])
+        },
+    };
+    Some(example)
+}
+
+/// The page `explain` prints for a rule.
+pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
+    let rule = info.rule;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}\n", info.id, info.summary);
+    let severity = match info.default_severity {
+        Severity::Error => "error".to_owned(),
+        Severity::Warning => "warning (an error with `--strict`)".to_owned(),
+    };
+    let _ = writeln!(out, "default severity: {severity}");
+    let stage = match info.stage {
+        Stage::Text => "the JSON text",
+        Stage::Schema => "the JSON Schema (`cloudstorage-contract schema`)",
+        Stage::Semantic => "cross-field meaning, beyond what a schema can say",
+    };
+    let _ = writeln!(out, "checks: {stage}");
+    if info.fatal {
+        let _ = writeln!(
+            out,
+            "levels: always an error; without it there is nothing to check"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "levels: `--allow {0}`, `--warn {0}` or `--deny {0}`",
+            info.id
+        );
+    }
+    let Some(example) = example(rule) else {
+        let _ = writeln!(
+            out,
+            "\nno known payload triggers it: it stands for the schema violations that no other \
+             rule describes, and for the types refusing a value the schema accepted (a bug of \
+             this crate: please report it with the payload)"
+        );
+        return Ok(out);
+    };
+    let validator = example.validator()?;
+    let option = match example.setting {
+        None => String::new(),
+        Some(Setting::MaxBytes(n)) => format!(" with `--max-bytes {n}`"),
+        Some(Setting::TimeZone(zone)) => format!(" with `--time-zone {zone}`"),
+    };
+    if let Some(request) = example.request {
+        let _ = writeln!(
+            out,
+            "\nchecked in a HAR capture, as the response to this request:\n\n{}",
+            indent(request)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nfails{option}:\n\n{}",
+        indent(&show(&example.failing))
+    );
+    let report = example.check(&validator, &example.failing);
+    let checked = as_checked(&report, &example.failing);
+    let _ = writeln!(
+        out,
+        "\n{}",
+        indent(&human::payload(&checked, human::Style::new(false)))
+            .trim_end()
+            .to_owned()
+    );
+    let _ = writeln!(
+        out,
+        "\npasses{option}:\n\n{}",
+        indent(&show(&example.passing))
+    );
+    Ok(out)
+}
+
+/// An example's text; an empty one and invalid UTF-8 made visible.
+fn show(bytes: &[u8]) -> Cow<'_, str> {
+    if bytes.is_empty() {
+        return "(an empty input)".into();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii() {
+                    (b as char).to_string()
+                } else {
+                    format!("\\x{b:02X}")
+                }
+            })
+            .collect::<String>()
+            .into(),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("    {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A report on an example, for the human renderer, as if it were `example.json`.
+fn as_checked(report: &Report, bytes: &[u8]) -> Checked {
+    let lines = crate::position::LineIndex::new(bytes);
+    Checked {
+        origin: Origin {
+            file: "example.json".into(),
+            line: None,
+            entry: None,
+        },
+        kind: report.kind(),
+        errors: report.error_count(),
+        warnings: report.warning_count(),
+        dropped: report.dropped(),
+        findings: report
+            .diagnostics()
+            .iter()
+            .map(|d| Finding {
+                rule: d.rule(),
+                severity: d.severity(),
+                pointer: d.pointer().to_owned(),
+                position: d.position(),
+                body: None,
+                message: d.message().to_owned(),
+                hint: d.hint().map(str::to_owned),
+                source: lines.line_text(d.position().line).map(|text| Source {
+                    line: d.position().line,
+                    text: text.into_owned(),
+                    column: d.position().column,
+                }),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RULES;
+
+    #[test]
+    fn every_failing_example_triggers_its_rule_and_every_passing_one_does_not() {
+        for info in RULES {
+            let Some(example) = example(info.rule) else {
+                assert_eq!(
+                    info.rule,
+                    Rule::SchemaViolation,
+                    "{} needs an example",
+                    info.id
+                );
+                assert!(explain(info).unwrap().contains("no known payload"));
+                continue;
+            };
+            let validator = example.validator().unwrap();
+            let failing = example.check(&validator, &example.failing);
+            assert!(
+                failing.diagnostics().iter().any(|d| d.rule() == info.rule),
+                "{}: the failing example does not trigger it: {:#?}",
+                info.id,
+                failing.diagnostics()
+            );
+            // One defect: every finding of the failing example is this rule's.
+            assert!(
+                failing.diagnostics().iter().all(|d| d.rule() == info.rule),
+                "{}: the failing example triggers other rules too: {:#?}",
+                info.id,
+                failing.diagnostics()
+            );
+            let passing = example.check(&validator, &example.passing);
+            assert!(
+                passing.diagnostics().is_empty(),
+                "{}: the passing example has findings: {:#?}",
+                info.id,
+                passing.diagnostics()
+            );
+            assert!(explain(info).unwrap().contains(info.id));
+        }
+    }
+
+    #[test]
+    fn the_bases_conform() {
+        let validator = Validator::new(Options::default()).unwrap();
+        for base in [RESPONSE, REQUEST, ERROR_RESPONSE] {
+            assert!(validator.validate(base.as_bytes()).diagnostics().is_empty());
+        }
+    }
+}

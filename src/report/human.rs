@@ -1,0 +1,275 @@
+//! The human format: `path:line:col: severity[rule]: message`, then the source line with a caret
+//! under the value and the hint, like rustc.
+//!
+//! ```text
+//! examples/invalid/wrong-type.json:3:13: error[wrong-type]: `code` is "200" (a string), expected an integer
+//!   |
+//! 3 |     "code": "200",
+//!   |             ^^^^^
+//!   = hint: …
+//! ```
+
+use std::fmt::Write as _;
+
+use super::{Checked, Finding, Source, Summary, plural};
+use crate::rules::Severity;
+
+/// Longest source excerpt shown, in chars; longer lines are cut around the value.
+const WINDOW: usize = 100;
+/// Chars kept before the value when a line is cut.
+const LEAD: usize = 40;
+
+/// ANSI styles, or none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    color: bool,
+}
+
+impl Style {
+    /// Colours on or off.
+    pub(crate) fn new(color: bool) -> Style {
+        Style { color }
+    }
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn severity(self, severity: Severity) -> &'static str {
+        match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+        }
+    }
+}
+
+/// Every finding of one payload; empty for a payload without findings.
+pub(crate) fn payload(checked: &Checked, style: Style) -> String {
+    let mut out = String::new();
+    for finding in &checked.findings {
+        finding_block(&mut out, checked, finding, style);
+    }
+    if checked.dropped > 0 {
+        let _ = writeln!(
+            out,
+            "{}: {}: {} not shown (over the per-payload maximum)\n",
+            style.paint("1", &checked.origin.name()),
+            style.paint("1", "note"),
+            plural(checked.dropped, "more finding", "more findings"),
+        );
+    }
+    out
+}
+
+fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style) {
+    let location = format!(
+        "{}:{}:{}:",
+        checked.origin.file, f.position.line, f.position.column
+    );
+    let label = format!("{}[{}]", f.severity, f.rule);
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        style.paint("1", &location),
+        style.paint(style.severity(f.severity), &label),
+        style.paint("1", &f.message)
+    );
+    let gutter_width = f
+        .source
+        .as_ref()
+        .map_or(1, |s| s.line.to_string().len().max(1));
+    let pad = " ".repeat(gutter_width);
+    let bar = style.paint("1;34", "|");
+    if let (Some(entry), Some(body)) = (checked.origin.entry, f.body) {
+        let _ = writeln!(
+            out,
+            "{pad}{} {entry}, line {}, column {} of the body",
+            style.paint("1;34", "-->"),
+            body.line,
+            body.column
+        );
+    }
+    if let Some(source) = &f.source {
+        let (shown, caret_at, caret_width) = excerpt(source);
+        let _ = writeln!(out, "{pad} {bar}");
+        let number = format!("{:>gutter_width$}", source.line);
+        let _ = writeln!(out, "{} {bar} {shown}", style.paint("1;34", &number));
+        let carets = "^".repeat(caret_width);
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {}{}",
+            " ".repeat(caret_at),
+            style.paint(style.severity(f.severity), &carets)
+        );
+    }
+    if let Some(hint) = &f.hint {
+        let _ = writeln!(out, "{pad} {} {hint}", style.paint("1;36", "= hint:"));
+    }
+    out.push('\n');
+}
+
+/// The run's summary line.
+pub(crate) fn summary(summary: &Summary, style: Style) -> String {
+    let code = if summary.violating > 0 {
+        "1;31"
+    } else {
+        "1;32"
+    };
+    format!("{}\n", style.paint(code, &summary.line()))
+}
+
+/// The source line as shown (cut to [`WINDOW`] chars around the value, tabs expanded), the
+/// display cells before the caret, and the caret's width in cells.
+fn excerpt(source: &Source) -> (String, usize, usize) {
+    let chars: Vec<char> = source.text.chars().collect();
+    let at = (source.column as usize).saturating_sub(1).min(chars.len());
+    let token = token_len(&chars[at..]);
+    let (start, end) = if chars.len() <= WINDOW {
+        (0, chars.len())
+    } else {
+        let start = at.saturating_sub(LEAD);
+        (start, (start + WINDOW).min(chars.len()))
+    };
+    let mut shown = String::new();
+    let mut cells = 0;
+    let mut caret_at = 0;
+    let mut caret_width = 0;
+    if start > 0 {
+        shown.push('…');
+        cells += 1;
+    }
+    for (i, &c) in chars.iter().enumerate().take(end).skip(start) {
+        if i == at {
+            caret_at = cells;
+        }
+        let width = match c {
+            '\t' => {
+                shown.push_str("    ");
+                4
+            }
+            c if c.is_control() => {
+                shown.push('\u{FFFD}');
+                1
+            }
+            c => {
+                shown.push(c);
+                width(c)
+            }
+        };
+        if i >= at && i < at + token {
+            caret_width += width;
+        }
+        cells += width;
+    }
+    if at >= end {
+        caret_at = cells;
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown.trim_end().to_owned(), caret_at, caret_width.max(1))
+}
+
+/// Chars of the JSON token at the start of `chars`: a whole string or scalar, one char for a
+/// bracket or anything else.
+fn token_len(chars: &[char]) -> usize {
+    match chars.first() {
+        None => 0,
+        Some('"') => {
+            let mut escaped = false;
+            for (i, &c) in chars.iter().enumerate().skip(1) {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => return i + 1,
+                    _ => {}
+                }
+            }
+            chars.len()
+        }
+        Some(c) if c.is_ascii_alphanumeric() || *c == '-' => chars
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.'))
+            .count(),
+        Some(_) => 1,
+    }
+}
+
+/// Display cells of a char: 2 for East Asian wide and fullwidth ranges, else 1. An
+/// approximation of Unicode's East Asian Width, enough for carets under Chinese messages.
+fn width(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD);
+    if wide { 2 } else { 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::results;
+
+    #[test]
+    fn renders_findings_with_source_and_hint() {
+        let (results, summary) = results();
+        let style = Style::new(false);
+        let text: String = results.iter().map(|r| payload(r, style)).collect();
+        let expected = r#"in/a&b.ndjson:3:10: error[wrong-type]: `code` is "200" <a string>, expected an integer
+  |
+3 | {"code": "200"}
+  |          ^^^^^
+  = hint: send 100%, not 50%: a, b
+
+cap.har:12:40: warning[single-digit-seconds]: `startTime` is "2020-08-25 10:00:0"
+with a single-digit seconds field
+ --> entries[2].response, line 1, column 5 of the body
+  |
+1 |     "startTime": "2020-08-25 10:00:0"
+  |                  ^^^^^^^^^^^^^^^^^^^^
+
+"#;
+        assert_eq!(text, expected);
+        assert_eq!(
+            super::summary(&summary, style),
+            "checked 3 payloads: 2 conform, 1 violates, 1 warning, 1 HAR entry skipped\n"
+        );
+        assert!(payload(&results[0], Style::new(true)).contains("\x1b[1;31merror[wrong-type]"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_value_and_wide_chars_count_twice() {
+        let text = format!("{}\"x\": 1,{}", "a".repeat(200), "b".repeat(200));
+        let source = Source {
+            line: 1,
+            column: 206,
+            text,
+        };
+        let (shown, at, width) = excerpt(&source);
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().nth(at), Some('1'));
+        assert_eq!(width, 1);
+        let source = Source {
+            line: 1,
+            column: 25,
+            text: r#"{"msg": "鉴权失败", "code": "1"}"#.into(),
+        };
+        let (_, at, width) = excerpt(&source);
+        assert_eq!((at, width), (28, 3));
+    }
+}

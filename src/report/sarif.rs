@@ -1,0 +1,227 @@
+//! The sarif format: SARIF 2.1.0, for GitHub code scanning and other static-analysis viewers.
+//!
+//! One run; the rule catalogue in `tool.driver.rules`; one result per finding, located by file
+//! (a relative URI), line and column; the JSON Pointer, the hint and the HAR entry in the
+//! result's `properties`; the summary in the run's `properties`.
+//!
+//! Written as it goes: [`begin`], [`payload`] for each, then [`end`].
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Checked, Summary};
+use crate::rules::{RULES, Severity};
+
+/// The SARIF schema this output follows.
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The document's opening: the tool and its rules, up to the results.
+pub(crate) fn begin() -> String {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": {"text": r.summary},
+                "defaultConfiguration": {"level": level(r.default_severity)},
+                "help": {"text": format!("run `cloudstorage-contract explain {}` for examples", r.id)},
+            })
+        })
+        .collect();
+    let driver = json!({
+        "name": "cloudstorage-contract",
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    format!(
+        "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": {}}},\n\"results\": [\n",
+        serde_json::to_string(SCHEMA).unwrap_or_default(),
+        serde_json::to_string(&driver).unwrap_or_default()
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultOut<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [Location; 1],
+    properties: Properties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    pointer: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<String>,
+}
+
+/// One result per finding of one payload; `written` is how many results came before (for
+/// the commas).
+pub(crate) fn payload(checked: &Checked, written: usize) -> String {
+    let mut out = String::new();
+    let uri = uri(&checked.origin.file);
+    for (i, f) in checked.findings.iter().enumerate() {
+        let result = ResultOut {
+            rule_id: f.rule.id(),
+            rule_index: f.rule as usize,
+            level: level(f.severity),
+            message: Text { text: &f.message },
+            locations: [Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation { uri: uri.clone() },
+                    region: Region {
+                        start_line: f.position.line,
+                        start_column: f.position.column,
+                    },
+                },
+            }],
+            properties: Properties {
+                pointer: &f.pointer,
+                hint: f.hint.as_deref(),
+                entry: checked.origin.entry.map(|e| e.to_string()),
+            },
+        };
+        if written + i > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(&serde_json::to_string(&result).unwrap_or_default());
+    }
+    out
+}
+
+/// The summary and the document's end.
+pub(crate) fn end(summary: &Summary) -> String {
+    #[derive(Serialize)]
+    struct Counts {
+        payloads: usize,
+        conforming: usize,
+        violating: usize,
+        errors: usize,
+        warnings: usize,
+        skipped: usize,
+    }
+    let properties = Counts {
+        payloads: summary.payloads,
+        conforming: summary.conforming,
+        violating: summary.violating,
+        errors: summary.errors,
+        warnings: summary.warnings,
+        skipped: summary.skipped,
+    };
+    format!(
+        "\n],\n\"properties\": {}}}]}}\n",
+        serde_json::to_string(&properties).unwrap_or_default()
+    )
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// A path as a URI reference: relative paths stay relative (viewers resolve them against the
+/// repository), absolute ones become `file://` URIs; anything outside RFC 3986's unreserved
+/// characters and `/` is percent-encoded.
+fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::new();
+    let absolute = path.starts_with('/');
+    if absolute {
+        out.push_str("file://");
+    }
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::results;
+
+    #[test]
+    fn a_valid_sarif_log() {
+        let (results, summary) = results();
+        let mut text = begin();
+        let mut written = 0;
+        for r in &results {
+            text.push_str(&payload(r, written));
+            written += r.findings.len();
+        }
+        text.push_str(&end(&summary));
+        let log: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), RULES.len());
+        assert_eq!(rules[0]["id"], "invalid-json");
+        assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
+        let result = &run["results"][0];
+        assert_eq!(result["ruleId"], "wrong-type");
+        assert_eq!(
+            rules[result["ruleIndex"].as_u64().unwrap() as usize]["id"],
+            "wrong-type"
+        );
+        assert_eq!(result["level"], "error");
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "in/a%26b.ndjson");
+        assert_eq!(location["region"]["startLine"], 3);
+        assert_eq!(location["region"]["startColumn"], 10);
+        assert_eq!(
+            run["results"][1]["properties"]["entry"],
+            "entries[2].response"
+        );
+        assert_eq!(run["results"].as_array().unwrap().len(), 2);
+        assert_eq!(run["properties"]["payloads"], 3);
+    }
+
+    #[test]
+    fn uris() {
+        assert_eq!(uri("a b/c.json"), "a%20b/c.json");
+        assert_eq!(uri("/tmp/x#1.json"), "file:///tmp/x%231.json");
+        assert_eq!(uri("dir\\é.json"), "dir/%C3%A9.json");
+    }
+}

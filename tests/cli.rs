@@ -1,0 +1,543 @@
+//! The command line as a black box: the built binary, run on `examples/`, with its stdout,
+//! stderr and exit code snapshotted under `snapshots/`.
+//!
+//! Every run happens in the crate's root with relative paths and no terminal, so the output
+//! holds no absolute path and no colour. Update the snapshots with
+//! `INSTA_UPDATE=always cargo test --test cli`, then read the diff.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// What a run printed, and its exit code.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// The run as one snapshot: the command, the exit code, stderr when not empty, stdout.
+    fn transcript(&self, args: &[&str]) -> String {
+        let mut text = format!(
+            "$ cloudstorage-contract {}\nexit: {}\n",
+            args.join(" "),
+            self.code
+        );
+        if !self.stderr.is_empty() {
+            text.push_str(&format!("--- stderr\n{}", self.stderr));
+        }
+        text.push_str(&format!("--- stdout\n{}", self.stdout));
+        text
+    }
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudstorage-contract"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env("TERM", "dumb");
+    cmd
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = command(dir, args);
+    if let Some(stdin) = stdin {
+        cmd.write_stdin(stdin.to_vec());
+    }
+    let output = cmd.output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("an exit code, not a signal"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(root(), args, None)
+}
+
+/// Snapshots a run in `snapshots/` (top level) under `name`, and checks its exit code.
+fn snapshot(name: &str, args: &[&str], stdin: Option<&[u8]>, code: i32) -> Run {
+    let run = run_in(root(), args, stdin);
+    assert_eq!(
+        run.code, code,
+        "exit code of {args:?}\nstderr: {}\nstdout: {}",
+        run.stderr, run.stdout
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(|| insta::assert_snapshot!(name, run.transcript(args)));
+    run
+}
+
+/// A scratch folder under the target directory, emptied, for inputs the tests make.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+// --- exit 0 -------------------------------------------------------------------------------
+
+#[test]
+fn the_main_job_passes() {
+    snapshot(
+        "check_valid",
+        &["check", "examples/valid", "examples/page"],
+        None,
+        0,
+    );
+}
+
+#[test]
+fn stdin_with_a_dash() {
+    let body = std::fs::read(root().join("examples/page/request.json")).unwrap();
+    snapshot("check_stdin", &["check", "-"], Some(&body), 0);
+}
+
+// --- exit 1: every format on the same inputs -------------------------------------------------
+
+#[test]
+fn human_on_a_directory_with_json_ndjson_and_har() {
+    snapshot(
+        "check_invalid_human",
+        &["check", "examples/invalid"],
+        None,
+        1,
+    );
+}
+
+#[test]
+fn json_format() {
+    let run = snapshot(
+        "check_invalid_json",
+        &["check", "--format", "json", "examples/invalid"],
+        None,
+        1,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let payloads = doc["payloads"].as_array().unwrap();
+    assert_eq!(
+        doc["summary"]["payloads"].as_u64(),
+        Some(payloads.len() as u64)
+    );
+    assert_eq!(doc["summary"]["skipped"], 3);
+}
+
+#[test]
+fn junit_format() {
+    let run = snapshot(
+        "check_invalid_junit",
+        &["check", "--format", "junit", "examples/invalid"],
+        None,
+        1,
+    );
+    assert_eq!(run.stdout.matches("<testcase ").count(), 29);
+}
+
+#[test]
+fn sarif_format() {
+    let run = snapshot(
+        "check_invalid_sarif",
+        &["check", "--format", "sarif", "examples/invalid"],
+        None,
+        1,
+    );
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in run0["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let location = &result["locations"][0]["physicalLocation"];
+        assert!(
+            location["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("examples/invalid/")
+        );
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn github_format() {
+    snapshot(
+        "check_invalid_github",
+        &["check", "--format", "github", "examples/invalid"],
+        None,
+        1,
+    );
+}
+
+#[test]
+fn ndjson_on_stdin() {
+    let lines = b"{\"code\": 460, \"data\": null}\n\n{\"code\": \"200\"}\r\n{\"params\": {}, \"version\": \"1.0\"";
+    snapshot(
+        "check_stdin_ndjson",
+        &["check", "--ndjson", "-"],
+        Some(lines),
+        1,
+    );
+}
+
+#[test]
+fn har_in_json_names_the_entries() {
+    let run = snapshot(
+        "check_har_json",
+        &["check", "--format", "json", "examples/invalid/capture.har"],
+        None,
+        1,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let entries: Vec<&str> = doc["payloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["entry"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "entries[2].request",
+            "entries[2].response",
+            "entries[3].request",
+            "entries[3].response",
+            "entries[4].request",
+            "entries[4].response"
+        ]
+    );
+}
+
+#[test]
+fn positions_in_a_har_point_into_the_file() {
+    let run = run(&["check", "--format", "json", "examples/invalid/capture.har"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let har = std::fs::read_to_string(root().join("examples/invalid/capture.har")).unwrap();
+    let d = &doc["payloads"][5]["diagnostics"][0];
+    let line = har
+        .lines()
+        .nth(d["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    let at: String = line
+        .chars()
+        .skip(d["column"].as_u64().unwrap() as usize - 1)
+        .take(28)
+        .collect();
+    assert_eq!(at, r#"\"QIuozfUcxRX6frOTO4dK0201\""#);
+}
+
+#[test]
+fn strict_makes_warnings_errors() {
+    snapshot(
+        "check_strict",
+        &["check", "--strict", "examples/page/response-success.json"],
+        None,
+        1,
+    );
+}
+
+#[test]
+fn levels_apply_in_command_line_order() {
+    let page = "examples/page/response-success.json";
+    let allowed = run(&[
+        "check",
+        "--deny",
+        "single-digit-seconds",
+        "--allow",
+        "single-digit-seconds",
+        page,
+    ]);
+    assert_eq!(allowed.code, 0);
+    assert!(
+        allowed
+            .stdout
+            .starts_with("checked 1 payload: 1 conforms, 0 violate, 0 warnings")
+    );
+    let denied = run(&[
+        "check",
+        "--allow",
+        "single-digit-seconds",
+        "--deny",
+        "single-digit-seconds",
+        page,
+    ]);
+    assert_eq!(denied.code, 1);
+    let warned = run(&["check", "--strict", "--warn", "single-digit-seconds", page]);
+    assert_eq!(warned.code, 0);
+}
+
+#[test]
+fn time_zone_kind_and_max_bytes() {
+    snapshot(
+        "check_time_zone",
+        &[
+            "check",
+            "--time-zone",
+            "Europe/Berlin",
+            "examples/valid/response-in-use.json",
+        ],
+        None,
+        1,
+    );
+    snapshot(
+        "check_kind_and_max_bytes",
+        &[
+            "check",
+            "--kind",
+            "request",
+            "--max-bytes",
+            "400",
+            "examples/valid/response-in-use.json",
+            "examples/valid/response-not-bound.json",
+        ],
+        None,
+        1,
+    );
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    let run = run(&["check", "--quiet", "examples/invalid"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (1, "", "")
+    );
+    let run = self::run(&["check", "-q", "--format", "json", "examples/valid"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn output_is_the_same_whatever_the_jobs() {
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let one = run(&["check", "--jobs", "1", "--format", format, "examples"]);
+        let many = run(&["check", "--jobs", "7", "--format", format, "examples"]);
+        assert_eq!(one.code, 1);
+        assert_eq!(one.stdout, many.stdout, "{format}");
+    }
+}
+
+#[test]
+fn colour_on_request_only() {
+    let plain = run(&["check", "examples/page"]);
+    assert!(!plain.stdout.contains('\x1b'));
+    let always = run(&["check", "--color", "always", "examples/page"]);
+    assert!(
+        always
+            .stdout
+            .contains("\x1b[1;33mwarning[single-digit-seconds]\x1b[0m")
+    );
+    let never = run(&[
+        "check",
+        "--color",
+        "never",
+        "--format",
+        "human",
+        "examples/page",
+    ]);
+    assert_eq!(never.stdout, plain.stdout);
+}
+
+#[test]
+fn a_large_ndjson_stream_is_checked_in_batches_in_order() {
+    // More lines than one batch holds, with a violation near the end.
+    let mut input = String::new();
+    for _ in 0..10_000 {
+        input.push_str("{\"code\": 460, \"data\": null}\n");
+    }
+    input.push_str("{\"code\": \"460\", \"data\": null}\n");
+    let run = run_in(
+        root(),
+        &["check", "--ndjson", "--format", "github", "-"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "::error file=<stdin>,line=10001,col=10,title=wrong-type::`code` is \"460\", expected an integer%0Ahint: a number sent as a string: drop the quotes\n\
+         checked 10001 payloads: 10000 conform, 1 violates, 0 warnings\n"
+    );
+}
+
+// --- exit 2 -------------------------------------------------------------------------------
+
+#[test]
+fn usage_errors() {
+    snapshot("error_no_path", &["check"], None, 2);
+    snapshot(
+        "error_missing_file",
+        &["check", "no/such/file.json"],
+        None,
+        2,
+    );
+    snapshot(
+        "error_unknown_rule",
+        &["check", "--allow", "unkown-field", "examples"],
+        None,
+        2,
+    );
+    snapshot(
+        "error_fatal_rule",
+        &["check", "--allow", "invalid-json", "examples"],
+        None,
+        2,
+    );
+    snapshot(
+        "error_time_zone",
+        &["check", "--time-zone", "Asia/Beijing", "examples"],
+        None,
+        2,
+    );
+    snapshot(
+        "error_format",
+        &["check", "--format", "xml", "examples"],
+        None,
+        2,
+    );
+    snapshot("error_jobs", &["check", "--jobs", "0", "examples"], None, 2);
+}
+
+#[test]
+fn unreadable_inputs_exit_2_after_checking_the_rest() {
+    let dir = scratch("unreadable");
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("broken.har"), "{\"log\": {\"entries\": [}}").unwrap();
+    std::fs::write(dir.join("plain.har"), "{\"log\": {}}").unwrap();
+    std::fs::write(dir.join("ok.json"), "{\"code\": 460, \"data\": null}").unwrap();
+    let run = run_in(&dir, &["check", "broken.har", "plain.har", "ok.json"], None);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: `broken.har` is not a HAR file: expected a value, found `}` at line 1, column 22\n\
+         error: `plain.har` is not a HAR file: no `log.entries` array\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "checked 1 payload: 1 conforms, 0 violate, 0 warnings\n"
+    );
+    let empty = run_in(&dir, &["check", "empty"], None);
+    assert_eq!(empty.code, 2);
+    assert_eq!(
+        empty.stderr,
+        "error: no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file under `empty`\n"
+    );
+}
+
+#[test]
+fn a_directory_is_searched_recursively_in_sorted_order() {
+    let dir = scratch("walk");
+    for path in [
+        "b/2.json",
+        "b/1.jsonl",
+        "a.ndjson",
+        "c.har.txt",
+        ".hidden/x.json",
+        "B.JSON",
+    ] {
+        let path = dir.join("in").join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "{\"code\": 460, \"data\": null}\n").unwrap();
+    }
+    let run = run_in(&dir, &["check", "--format", "junit", "in"], None);
+    assert_eq!(run.code, 0);
+    let names: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("<testcase name=\""))
+        .map(|l| &l[..l.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "in/B.JSON",
+            "in/a.ndjson:1",
+            "in/b/1.jsonl:1",
+            "in/b/2.json"
+        ]
+    );
+}
+
+// --- the other subcommands ----------------------------------------------------------------
+
+#[test]
+fn rules_lists_the_catalogue() {
+    let run = snapshot("rules", &["rules"], None, 0);
+    assert_eq!(
+        run.stdout.lines().count(),
+        cloudstorage_contract::RULES.len()
+    );
+}
+
+#[test]
+fn explain_shows_examples() {
+    snapshot(
+        "explain_single_digit_seconds",
+        &["explain", "single-digit-seconds"],
+        None,
+        0,
+    );
+    snapshot(
+        "explain_exchange_mismatch",
+        &["explain", "exchange-mismatch"],
+        None,
+        0,
+    );
+    snapshot("explain_unknown", &["explain", "nope"], None, 2);
+    for rule in cloudstorage_contract::RULES {
+        assert_eq!(run(&["explain", rule.id]).code, 0, "{}", rule.id);
+    }
+}
+
+#[test]
+fn sample_is_deterministic_ndjson_that_check_reads() {
+    let run = snapshot(
+        "sample_invalid",
+        &["sample", "--invalid", "--count", "3", "--seed", "7"],
+        None,
+        0,
+    );
+    assert_eq!(run.stdout.lines().count(), 3);
+    snapshot(
+        "sample_annotate",
+        &[
+            "sample",
+            "--invalid",
+            "--annotate",
+            "--kind",
+            "request",
+            "--count",
+            "2",
+        ],
+        None,
+        0,
+    );
+    let conforming = self::run(&["sample", "--count", "50", "--seed", "1000"]);
+    assert_eq!(conforming.code, 0);
+    let checked = run_in(
+        root(),
+        &["check", "--ndjson", "-"],
+        Some(conforming.stdout.as_bytes()),
+    );
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+    assert_eq!(
+        checked.stdout,
+        "checked 50 payloads: 50 conform, 0 violate, 0 warnings\n"
+    );
+}
+
+#[test]
+fn help_documents_the_interface() {
+    snapshot("help_check", &["check", "--help"], None, 0);
+    snapshot("help", &["--help"], None, 0);
+}
