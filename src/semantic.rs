@@ -264,8 +264,8 @@ fn order_rules(sink: &mut impl Sink, order: &OrderFacts<'_>, zone: Option<&Zone>
                 format_offset(s)
             ),
             Some(
-                "a daylight-saving change explains this; name the zone (`--time-zone`) to check \
-                 each offset exactly"
+                "a daylight-saving change explains this; name the time zone to check each \
+                 offset exactly"
                     .into(),
             ),
         );

@@ -222,6 +222,21 @@ pub(crate) enum TextError {
     },
 }
 
+/// Drops a parsed value without recursion.
+///
+/// `serde_json`'s own drop recurses once per level: at the deepest nesting the limits allow
+/// (1024) that needs more stack than a small thread has in a debug build.
+pub(crate) fn dispose(value: Value) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
 /// Parses `bytes` as one strict RFC 8259 JSON text.
 ///
 /// Checks, in order: the size (without reading the input), a leading byte order mark, UTF-8
@@ -347,6 +362,22 @@ fn syntax(offset: usize, message: impl Into<String>) -> TextError {
     }
 }
 
+/// Bare words that other languages' serializers write, shown as they are in messages.
+const KNOWN_WORDS: [&str; 12] = [
+    "True",
+    "False",
+    "None",
+    "NaN",
+    "Infinity",
+    "undefined",
+    "nil",
+    "TRUE",
+    "FALSE",
+    "NULL",
+    "Null",
+    "null",
+];
+
 /// Describes one char for a message: in backticks, or as `U+XXXX` when it would be invisible or
 /// confusing there.
 fn describe_char(c: char) -> String {
@@ -388,16 +419,19 @@ impl<'a> Parser<'a> {
             return format!("byte 0x{byte:02X}");
         };
         if byte.is_ascii_alphabetic() {
-            // A bare word (`True`, `NaN`, `undefined`) reads better whole than as its first letter.
+            // A bare word reads better whole than as its first letter, but only the literals
+            // other languages write (`True`, `None`, `NaN`, `undefined`) are shown whole: any other
+            // unquoted word may be a secret sent without quotes (`"iotToken": s3cr3t`), so only
+            // its first letter is.
             let word: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .take(33)
+                .take(16)
                 .collect();
-            return if word.len() > 32 {
-                format!("`{}…`", &word[..32])
-            } else {
+            return if KNOWN_WORDS.contains(&word.as_str()) {
                 format!("`{word}`")
+            } else {
+                describe_char(char::from(byte))
             };
         }
         rest.chars().next().map_or_else(String::new, describe_char)
@@ -1215,7 +1249,7 @@ mod tests {
             ),
             ("[True]", 1, "expected a value, found `True`"),
             ("NaN", 0, "expected a value, found `NaN`"),
-            ("[tru]", 1, "expected a value, found `tru`"),
+            ("[tru]", 1, "expected a value, found `t`"),
             ("+1", 0, "expected a value, found `+`"),
             (".5", 0, "expected a value, found `.`"),
             ("[\u{a0}1]", 1, "expected a value, found U+00A0"),
@@ -1230,7 +1264,7 @@ mod tests {
             (
                 "1.e5",
                 2,
-                "expected a digit after `.` in a number, found `e5`",
+                "expected a digit after `.` in a number, found `e`",
             ),
             (
                 "1e+",

@@ -264,17 +264,17 @@ impl Validator {
     /// Validates a payload of either kind: an object with `params` is a request, one with
     /// `code` a response.
     pub fn validate(&self, bytes: &[u8]) -> Report {
-        self.run(bytes, None).0
+        self.run(bytes, None)
     }
 
     /// Validates a request body.
     pub fn validate_request(&self, bytes: &[u8]) -> Report {
-        self.run(bytes, Some(Kind::Request)).0
+        self.run(bytes, Some(Kind::Request))
     }
 
     /// Validates a response body.
     pub fn validate_response(&self, bytes: &[u8]) -> Report {
-        self.run(bytes, Some(Kind::Response)).0
+        self.run(bytes, Some(Kind::Response))
     }
 
     /// Validates a request and its response together: each on its own, and the response's
@@ -306,7 +306,9 @@ impl Validator {
                     semantic::exchange(findings, request_value, value);
                 }
             });
-        drop(response_value);
+        for value in [request_value, response_value].into_iter().flatten() {
+            text::dispose(value);
+        }
         response_report.kind = Some(Kind::Response);
         Exchange {
             request: request_report,
@@ -314,10 +316,16 @@ impl Validator {
         }
     }
 
-    fn run(&self, bytes: &[u8], kind: Option<Kind>) -> (Report, Option<Value>) {
+    fn run(&self, bytes: &[u8], kind: Option<Kind>) -> Report {
         match self.fast(bytes, kind) {
-            Some(report) => (report, None),
-            None => self.run_with(bytes, kind, |_, _| {}),
+            Some(report) => report,
+            None => {
+                let (report, value) = self.run_with(bytes, kind, |_, _| {});
+                if let Some(value) = value {
+                    text::dispose(value);
+                }
+                report
+            }
         }
     }
 
@@ -381,8 +389,8 @@ impl Validator {
         let parsed = match text::parse(bytes, &self.limits) {
             Ok(parsed) => parsed,
             Err(e) => {
-                let mut findings = Findings::new(self, None);
-                text_error(&mut findings, e);
+                let mut findings = Findings::new(self, bytes, None);
+                text_error(&mut findings, bytes, e);
                 return (findings.finish(bytes, kind, None), None);
             }
         };
@@ -392,31 +400,23 @@ impl Validator {
             duplicates,
             omitted_duplicates,
         } = parsed;
-        let mut findings = Findings::new(self, Some(&spans));
-        let lines = (!duplicates.is_empty()).then(|| LineIndex::new(bytes));
-        for (d, lines) in duplicates
-            .into_iter()
-            .zip(std::iter::repeat(lines.as_ref()))
-        {
+        let mut findings = Findings::new(self, bytes, Some(&spans));
+        for d in duplicates {
             let name = last_segment(&d.pointer);
-            let first = lines
-                .map(|l| l.position(d.first_offset))
-                .unwrap_or_default();
+            let parent = Field::new(d.pointer.rsplit_once('/').map_or("", |(p, _)| p));
             findings.push_at(
                 Rule::DuplicateKey,
-                d.pointer,
+                d.pointer.clone(),
                 d.offset,
-                format!(
-                    "duplicate key `{name}`; the first is at line {}, column {}",
-                    first.line, first.column
-                ),
+                format!("duplicate key `{name}` in {}", parent.object_name()),
                 Some(
-                    "parsers disagree on which of two equal keys wins (most keep the last); send each key once"
+                    "parsers disagree on which of two equal keys wins (most keep the last); send \
+                     each key once"
                         .into(),
                 ),
             );
         }
-        findings.dropped_by_stage += omitted_duplicates;
+        findings.count_unlisted(Rule::DuplicateKey, omitted_duplicates);
         if !value.is_object() {
             findings.push(
                 Rule::NotAnObject,
@@ -494,36 +494,48 @@ fn detect(value: &Value, findings: &mut Findings<'_>) -> Option<Kind> {
     }
 }
 
-fn text_error(findings: &mut Findings<'_>, e: TextError) {
-    let (rule, offset, message) = match e {
-        TextError::Empty => (Rule::EmptyInput, 0, "the input is empty".to_owned()),
+fn text_error(findings: &mut Findings<'_>, bytes: &[u8], e: TextError) {
+    let (rule, offset, message, hint) = match e {
+        TextError::Empty if bytes.is_empty() => {
+            (Rule::EmptyInput, 0, "the input is empty".to_owned(), None)
+        }
+        TextError::Empty => (
+            Rule::EmptyInput,
+            0,
+            "the input holds only whitespace, expected a JSON object".to_owned(),
+            None,
+        ),
         TextError::TooLarge { len, max } => (
             Rule::TooLarge,
             0,
             format!("the input is {len} bytes, over the limit of {max}"),
+            Some("raise the limit if such payloads are expected".to_owned()),
         ),
-        TextError::InvalidUtf8 { offset } => (
-            Rule::InvalidUtf8,
-            offset,
-            format!("invalid UTF-8 at byte {offset}"),
-        ),
-        TextError::Syntax { offset, message } => (Rule::InvalidJson, offset, message),
+        TextError::InvalidUtf8 { offset } => {
+            let byte = bytes.get(offset).copied().unwrap_or_default();
+            (
+                Rule::InvalidUtf8,
+                offset,
+                format!("byte 0x{byte:02X} is not UTF-8, expected UTF-8 text (RFC 8259)"),
+                Some(
+                    "re-encode the text as UTF-8; GBK and Latin-1 are not JSON encodings"
+                        .to_owned(),
+                ),
+            )
+        }
+        TextError::Syntax { offset, message } => (Rule::InvalidJson, offset, message, None),
         TextError::TrailingData { offset } => (
             Rule::TrailingData,
             offset,
-            "data after the JSON value".to_owned(),
+            "data after the end of the JSON value".to_owned(),
+            Some("one payload per input; for many, use NDJSON (one payload per line)".to_owned()),
         ),
         TextError::TooDeep { offset, max } => (
             Rule::TooDeep,
             offset,
-            format!("nesting deeper than {max} levels"),
+            format!("nesting goes deeper than the limit of {max} levels"),
+            Some("the contract nests two levels deep".to_owned()),
         ),
-    };
-    let hint = match rule {
-        Rule::TrailingData => {
-            Some("one payload per input; for many, use NDJSON (one payload per line)".to_owned())
-        }
-        _ => None,
     };
     findings.push_at(rule, String::new(), offset, message, hint);
 }
@@ -539,7 +551,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
         let instance = error.instance();
         let field = Field::new(&pointer);
         let (priority, rule, member, message) = match error.kind() {
-            ValidationErrorKind::Type { kind } if from_then => (
+            ValidationErrorKind::Type { .. } if from_then => (
                 0,
                 Rule::MissingData,
                 String::new(),
@@ -555,7 +567,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 "`code` is 200 but `data` is missing, expected the order object".to_owned(),
             ),
             ValidationErrorKind::Type { kind } => (
-                0,
+                1,
                 Rule::WrongType,
                 String::new(),
                 format!(
@@ -571,10 +583,10 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                     "missing required member `{member}` in {}",
                     field.object_name()
                 );
-                (0, Rule::MissingField, member, message)
+                (1, Rule::MissingField, member, message)
             }
             ValidationErrorKind::Enum { .. } => (
-                1,
+                2,
                 Rule::InvalidEnum,
                 String::new(),
                 format!(
@@ -585,7 +597,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 ),
             ),
             ValidationErrorKind::Pattern { pattern } => (
-                2,
+                3,
                 Rule::MalformedValue,
                 String::new(),
                 format!(
@@ -596,7 +608,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 ),
             ),
             ValidationErrorKind::Format { format } => (
-                3,
+                4,
                 Rule::ImpossibleTime,
                 String::new(),
                 format!(
@@ -606,7 +618,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 ),
             ),
             ValidationErrorKind::Minimum { limit } => (
-                4,
+                5,
                 Rule::OutOfRange,
                 String::new(),
                 format!(
@@ -616,7 +628,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 ),
             ),
             ValidationErrorKind::Maximum { limit } => (
-                4,
+                5,
                 Rule::OutOfRange,
                 String::new(),
                 format!(
@@ -626,7 +638,7 @@ fn schema_stage(findings: &mut Findings<'_>, compiled: &Compiled, value: &Value)
                 ),
             ),
             _ => (
-                5,
+                6,
                 Rule::SchemaViolation,
                 String::new(),
                 // The masked message never shows the value, so never a credential.
@@ -736,11 +748,16 @@ fn integers_without_fraction(findings: &mut Findings<'_>, value: &Value, kind: K
             && n.is_f64()
         {
             let name = last_segment(pointer);
+            // The number as written (`1.00`, `-0`, `1e2`), not as parsed.
+            let written = findings
+                .raw_number(pointer)
+                .unwrap_or_else(|| n.to_string());
             findings.push(
                 Rule::WrongType,
                 pointer.to_owned(),
                 format!(
-                    "`{name}` is {n}, expected an integer written without a fraction or exponent"
+                    "`{name}` is {written}, expected an integer written without a fraction, \
+                     exponent or minus sign on zero"
                 ),
                 None,
             );
@@ -782,6 +799,7 @@ pub(crate) fn last_segment(pointer: &str) -> String {
 /// end.
 pub(crate) struct Findings<'a> {
     validator: &'a Validator,
+    bytes: &'a [u8],
     spans: Option<&'a text::Spans>,
     items: Vec<(Rule, Severity, String, usize, String, Option<String>)>,
     /// Values (and missing members) already faulted: later stages leave them alone.
@@ -791,9 +809,10 @@ pub(crate) struct Findings<'a> {
 }
 
 impl<'a> Findings<'a> {
-    fn new(validator: &'a Validator, spans: Option<&'a text::Spans>) -> Self {
+    fn new(validator: &'a Validator, bytes: &'a [u8], spans: Option<&'a text::Spans>) -> Self {
         Findings {
             validator,
+            bytes,
             spans,
             items: Vec::new(),
             tainted: Vec::new(),
@@ -842,6 +861,29 @@ impl<'a> Findings<'a> {
         }
         self.items
             .push((rule, severity, pointer, offset, message, hint));
+    }
+
+    /// The text of the number at `pointer`, as written in the input.
+    fn raw_number(&self, pointer: &str) -> Option<String> {
+        let start = self.spans?.value(pointer)?;
+        let rest = self.bytes.get(start..)?;
+        let len = rest
+            .iter()
+            .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        std::str::from_utf8(rest.get(..len)?)
+            .ok()
+            .map(str::to_owned)
+    }
+
+    /// Counts findings a stage found but could not list (hostile input).
+    fn count_unlisted(&mut self, rule: Rule, count: usize) {
+        if let Some(severity) = self.validator.severity(rule) {
+            self.dropped_by_stage += count;
+            if severity == Severity::Error {
+                self.errors_by_stage += count;
+            }
+        }
     }
 
     /// Marks a value (or a missing member of an object) as faulted.

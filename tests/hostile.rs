@@ -140,17 +140,10 @@ fn nesting_at_the_default_limit_is_judged_on_a_small_stack() {
 }
 
 #[test]
-fn nesting_at_the_depth_cap_is_judged_on_a_default_thread_stack() {
-    // At the cap the parsed value is dropped recursively by serde_json: about 0.8 KiB a level
-    // in a debug build (under 256 KiB in all in release), so this runs on the 2 MiB a spawned
-    // Rust thread gets by default rather than on the small stack.
-    let handle = std::thread::Builder::new()
-        .stack_size(2 * 1024 * 1024)
-        .spawn(|| judge_nesting_at_the_limit(MAX_DEPTH_CAP))
-        .expect("a thread spawns");
-    if let Err(panic) = handle.join() {
-        std::panic::resume_unwind(panic);
-    }
+fn nesting_at_the_depth_cap_is_judged_on_a_small_stack() {
+    // At the cap too: the parsed value is dropped iteratively, not by serde_json's recursive
+    // drop.
+    on_small_stack(|| judge_nesting_at_the_limit(MAX_DEPTH_CAP));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -261,7 +254,7 @@ fn two_hundred_thousand_duplicate_keys_are_capped_and_counted() {
         assert!(
             report.diagnostics()[0]
                 .message()
-                .ends_with("the first is at line 1, column 15"),
+                .ends_with("duplicate key `a` in the top level"),
             "{}",
             report.diagnostics()[0].message()
         );
@@ -269,8 +262,6 @@ fn two_hundred_thousand_duplicate_keys_are_capped_and_counted() {
 }
 
 #[test]
-#[ignore = "validate.rs: duplicates the text stage omits are counted as dropped but not as errors, \
-            so `warning_count` includes them (reported to the lead)"]
 fn duplicate_keys_under_a_long_path_are_counted_as_errors() {
     on_small_stack(|| {
         // A 1 MB key above the repeats makes each duplicate's pointer 1 MB long: the text stage
@@ -285,7 +276,9 @@ fn duplicate_keys_under_a_long_path_are_counted_as_errors() {
         assert!(!report.conforms());
         assert_eq!(report.error_count(), count - 1, "every repeat is an error");
         assert_eq!(report.warning_count(), 1, "the long member is unknown");
-        assert_eq!(report.dropped(), count - DEFAULT_MAX_DIAGNOSTICS);
+        // Nothing is lost: what is not listed (the text stage could list only a few of these
+        // duplicates) is counted.
+        assert_eq!(report.dropped() + report.diagnostics().len(), count);
     });
 }
 
@@ -477,8 +470,6 @@ fn credentials_never_appear_in_findings_about_broken_payloads() {
 }
 
 #[test]
-#[ignore = "text.rs shows a bare word of up to 32 characters in syntax errors, so an unquoted \
-            token leaks (reported to the lead)"]
 fn an_unquoted_token_is_not_shown_in_the_syntax_error() {
     on_small_stack(|| {
         // A template that forgot the quotes: `"iotToken": {{token}}` rendered.

@@ -98,8 +98,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("wrong-type--code-as-string", &["/code"]),
     ("wrong-type--copies-as-string", &["/data/copies"]),
     ("wrong-type--copies-with-fraction", &["/data/copies"]),
-    ("wrong-type--data-as-array", &["/data"]),
-    ("wrong-type--data-as-positional-array", &["/data"]),
+    ("missing-data--data-as-array", &["/data"]),
+    ("missing-data--data-as-positional-array", &["/data"]),
     ("wrong-type--data-as-string", &["/data"]),
     (
         "wrong-type--device-no-owner-as-string",
