@@ -39,6 +39,7 @@ mod error;
 mod explain;
 mod message;
 mod object;
+pub mod openapi;
 mod order;
 mod position;
 #[cfg(feature = "cli")]

@@ -202,12 +202,17 @@ pub struct Drift {
     pub diff: String,
 }
 
-/// Every schema file with its derived text, in a stable order.
+/// Every generated file with its derived text, in a stable order: the JSON Schemas, then the
+/// OpenAPI document ([`crate::openapi`]).
 pub fn generate_all() -> Vec<(String, String)> {
     Kind::ALL
         .into_iter()
         .flat_map(|kind| Variant::ALL.map(|variant| (kind, variant)))
         .map(|(kind, variant)| (file_name(kind, variant), generate_text(kind, variant)))
+        .chain([(
+            crate::openapi::FILE_NAME.to_owned(),
+            crate::openapi::generate_text(),
+        )])
         .collect()
 }
 

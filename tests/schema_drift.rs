@@ -65,7 +65,11 @@ fn drift_is_detected_with_a_diff() {
 
 #[test]
 fn schemas_are_draft_2020_12_without_refs_or_any_of() {
-    for (file, text) in schema::generate_all() {
+    // The JSON Schemas only: the OpenAPI document refers to its components with `$ref`.
+    let schemas = schema::generate_all()
+        .into_iter()
+        .filter(|(file, _)| file.ends_with(".schema.json"));
+    for (file, text) in schemas {
         let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(
             value["$schema"], "https://json-schema.org/draft/2020-12/schema",
