@@ -52,6 +52,8 @@ mod semantic;
 pub mod strategy;
 mod text;
 mod time;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Payload, Report};

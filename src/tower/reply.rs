@@ -1,0 +1,88 @@
+//! The layer's own answers, in the platform's error envelope.
+//!
+//! `{"code": 400, "message": "...", "localizedMsg": "...", "data": null}`: the shape of the
+//! platform's own failures, so that clients parse it like any other. Built from [`Response`]
+//! itself, so the answer honours the contract it enforces. The messages name the rule and the
+//! pointer of the first errors; the diagnostics they quote never show a credential.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+
+use crate::diagnostic::Report;
+use crate::envelope::{Presence, Response};
+use crate::schema::Kind;
+
+/// How many errors a message names; the rest are counted.
+const NAMED_ERRORS: usize = 3;
+
+/// What went wrong, for the message.
+pub(crate) enum Fault<'r> {
+    /// The body breaks the contract.
+    Violates(&'r Report),
+    /// The body is over the limit.
+    TooLarge(usize),
+    /// The body stream failed before its end.
+    Interrupted,
+}
+
+/// The error envelope for `status`, about a body of `kind`.
+pub(crate) fn reject(status: StatusCode, kind: Kind, fault: &Fault<'_>) -> http::Response<Bytes> {
+    let (message, localized) = messages(kind, fault);
+    let envelope = Response {
+        id: None,
+        code: i32::from(status.as_u16()),
+        message: Presence::Value(message),
+        localized_msg: Presence::Value(localized),
+        data: Presence::Null,
+    };
+    // Serializing the contract's own types into a `Vec` cannot fail.
+    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let mut response = http::Response::new(Bytes::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    response
+}
+
+fn messages(kind: Kind, fault: &Fault<'_>) -> (String, String) {
+    let (what, what_zh) = match kind {
+        Kind::Request => ("the request", "请求"),
+        Kind::Response => ("the upstream response", "上游响应"),
+    };
+    match fault {
+        Fault::Violates(report) => {
+            let details = details(report);
+            (
+                format!("{what} violates the order/get 1.0.6 contract: {details}"),
+                format!("{what_zh}不符合 order/get 1.0.6 接口约定：{details}"),
+            )
+        }
+        Fault::TooLarge(limit) => (
+            format!("{what} body is over the gateway's limit of {limit} bytes"),
+            format!("{what_zh}体超过网关上限 {limit} 字节"),
+        ),
+        Fault::Interrupted => (
+            format!("{what} body ended with an error before it was complete"),
+            format!("{what_zh}体未完整读取"),
+        ),
+    }
+}
+
+/// `[rule] at "/pointer": message; ...` for the first errors, then how many more.
+fn details(report: &Report) -> String {
+    let mut parts: Vec<String> = report
+        .errors()
+        .take(NAMED_ERRORS)
+        .map(|d| format!("[{}] at \"{}\": {}", d.rule(), d.pointer(), d.message()))
+        .collect();
+    let more = report.error_count().saturating_sub(parts.len());
+    if more > 0 {
+        parts.push(format!(
+            "and {more} more error{}",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    parts.join("; ")
+}
