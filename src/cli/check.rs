@@ -265,6 +265,58 @@ pub(crate) fn run(
     out: impl Write,
 ) -> Result<u8, Error> {
     let inputs = inputs(paths, config.ndjson)?;
+    run_with(validator, config, out, |checker, sink| {
+        for input in &inputs {
+            checker.input(input, sink)?;
+        }
+        Ok(())
+    })
+}
+
+/// `check` over the bytes of one input held in memory, read as NDJSON or (`har`) as a HAR
+/// file: what [`run`] does with a file, for the fuzz targets.
+///
+/// # Errors
+///
+/// When the input cannot be read (a HAR that is not one): the error [`run`] prints.
+pub(crate) fn run_bytes(
+    validator: &Validator,
+    config: &Config,
+    har: bool,
+    bytes: &[u8],
+    out: impl Write,
+) -> Result<u8, Error> {
+    let input = Input {
+        path: None,
+        name: "<bytes>".into(),
+        how: if har { How::Har } else { How::Ndjson },
+    };
+    let mut failure = None;
+    let code = run_with(validator, config, out, |checker, sink| {
+        let result = if har {
+            checker.har_bytes(&input, bytes, sink)
+        } else {
+            checker.ndjson_lines(&input, bytes, sink)
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(Failure::Output(e)) => Err(e),
+            Err(Failure::Input(e)) => {
+                failure = Some(e);
+                Ok(())
+            }
+        }
+    })?;
+    failure.map_or(Ok(code), Err)
+}
+
+/// Feeds the inputs to a checker with `feed`, then renders the rest and the summary.
+fn run_with<W: Write>(
+    validator: &Validator,
+    config: &Config,
+    out: W,
+    feed: impl FnOnce(&mut Checker<'_, '_>, &mut Sink<W>) -> io::Result<()>,
+) -> Result<u8, Error> {
     let mut sink = Sink {
         out,
         format: config.format,
@@ -286,9 +338,7 @@ pub(crate) fn run(
         };
         let result = (|| -> io::Result<()> {
             sink.begin()?;
-            for input in &inputs {
-                checker.input(input, &mut sink)?;
-            }
+            feed(&mut checker, &mut sink)?;
             checker.drain(&mut sink)?;
             sink.end()
         })();
@@ -389,6 +439,16 @@ impl Checker<'_, '_> {
                 File::open(path).map_err(|e| Error::io(path, e))?,
             )),
         };
+        self.ndjson_lines(input, reader, sink)
+    }
+
+    /// Reads the lines of an NDJSON input from `reader`.
+    fn ndjson_lines<W: Write>(
+        &mut self,
+        input: &Input,
+        reader: impl BufRead,
+        sink: &mut Sink<W>,
+    ) -> Result<(), Failure> {
         let name = || input.path.clone().unwrap_or_else(|| STDIN.into());
         let mut lines = Lines {
             reader,
@@ -423,13 +483,23 @@ impl Checker<'_, '_> {
             }
             Some(path) => std::fs::read(path).map_err(|e| Error::io(path, e))?,
         };
-        let calls = har::calls(&input.name, &bytes)?;
+        self.har_bytes(input, &bytes, sink)
+    }
+
+    /// Checks the `order/get` calls of a HAR file's bytes.
+    fn har_bytes<W: Write>(
+        &mut self,
+        input: &Input,
+        bytes: &[u8],
+        sink: &mut Sink<W>,
+    ) -> Result<(), Failure> {
+        let calls = har::calls(&input.name, bytes)?;
         // Results come out in input order: what was read before goes first.
         self.drain(sink)?;
         sink.summary.skipped += calls.skipped;
-        let lines = LineIndex::new(&bytes);
+        let lines = LineIndex::new(bytes);
         let place = HarPlace {
-            bytes: &bytes,
+            bytes,
             lines: &lines,
             file: input.name.clone(),
         };

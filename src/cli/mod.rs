@@ -284,13 +284,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let format = match args.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Github => Format::Github,
-    };
+    let format = Format::from(args.format);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -316,6 +310,51 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = check::run(&validator, &config, &args.paths, out)?;
     Ok(ExitCode::from(code))
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        }
+    }
+}
+
+/// `check` over the bytes of one input held in memory, read as an NDJSON file or (`har`) as a
+/// HAR file, on one thread, rendered in `format` (a `--format` value) with the human format's
+/// source lines and without colour; returns the exit code and the output. `max_bytes` is
+/// `--max-bytes`, and should be the validator's. For the fuzz targets in `fuzz/`: not a stable
+/// interface.
+///
+/// # Errors
+///
+/// An unknown format, or an input `check` reports as unreadable (a HAR that is not one).
+#[doc(hidden)]
+pub fn check_bytes(
+    validator: &Validator,
+    har: bool,
+    format: &str,
+    max_bytes: usize,
+    bytes: &[u8],
+) -> Result<(u8, Vec<u8>), crate::Error> {
+    let format = FormatArg::from_str(format, false)
+        .map_err(|e| crate::Error::usage(format!("`--format`: {e}")))?;
+    let config = check::Config {
+        kind: None,
+        ndjson: true,
+        jobs: 1,
+        format: format.into(),
+        color: false,
+        quiet: false,
+        max_bytes,
+    };
+    let mut out = Vec::new();
+    let code = check::run_bytes(validator, &config, har, bytes, &mut out)?;
+    Ok((code, out))
 }
 
 fn rules_command() -> Result<ExitCode, crate::Error> {
