@@ -217,7 +217,9 @@ fn check_text_stage(report: &Report, bytes: &[u8]) {
         return;
     }
     let text_fault = rules.iter().any(|r| TEXT_RULES.contains(r));
-    match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+    // Into a `Value`, not `IgnoredAny`: serde_json skips an ignored string without checking
+    // its UTF-8, so `IgnoredAny` accepts bytes that are not JSON text.
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(_) => assert!(
             !text_fault,
             "serde_json reads JSON the text stage refuses: {rules:?}"
