@@ -10,7 +10,7 @@
 //! Sharing the rules is what keeps the two paths' verdicts equal.
 
 use jiff::civil::DateTime;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::TimeZone;
 use serde_json::Value;
 
 use crate::diagnostic::Payload;
@@ -312,8 +312,7 @@ impl Pair<'_> {
     /// are UTC+08:00 apart, not 7:59:59.877.
     fn offset_seconds(&self) -> Option<i64> {
         let (local, utc) = (self.local?, self.utc?);
-        let utc_civil = Offset::UTC.to_datetime(utc.timestamp());
-        let utc_civil = utc_civil.with().subsec_nanosecond(0).build().ok()?;
+        let utc_civil = utc.datetime().with().subsec_nanosecond(0).build().ok()?;
         Some(local.datetime().duration_since(utc_civil).as_secs())
     }
 }
@@ -326,11 +325,19 @@ fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Op
     let local_name = &pair.local_pointer[6..];
     let utc_name = &pair.utc_pointer[6..];
     if let Some((zone_name, zone)) = zone {
-        let expected = zone.to_offset(utc.timestamp());
+        // Past jiff's last instant (the last day of year 9999, "never expires"), the zone's
+        // offset at that last instant: its final rule, which no later change can follow.
+        let instant = utc.timestamp().unwrap_or(jiff::Timestamp::MAX);
+        let expected = zone.to_offset(instant);
         if i64::from(expected.seconds()) == offset {
             return Some(offset);
         }
-        let expected_local: DateTime = expected.to_datetime(utc.timestamp());
+        let expected_local: DateTime = utc
+            .datetime()
+            .checked_add(jiff::SignedDuration::from_secs(i64::from(
+                expected.seconds(),
+            )))
+            .unwrap_or(DateTime::MAX);
         let message = format!(
             "`{local_name}` is {}, {} from `{utc_name}` {}, but in `{zone_name}` that instant is \
              {} ({})",
@@ -385,7 +392,7 @@ fn format_offset(seconds: i64) -> String {
 /// the local pair.
 fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
     if let (Some(s), Some(e)) = (start.utc, end.utc) {
-        if e.timestamp() <= s.timestamp() {
+        if e.datetime() <= s.datetime() {
             sink.push(
                 Rule::EndBeforeStart,
                 end.utc_pointer.into(),
@@ -418,7 +425,7 @@ fn pre_consume(sink: &mut impl Sink, order: &OrderFacts<'_>) {
     else {
         return;
     };
-    let duration = e.timestamp().duration_since(s.timestamp()).as_secs();
+    let duration = e.datetime().duration_since(s.datetime()).as_secs();
     if duration > 0 && i64::try_from(consumed).is_ok_and(|c| c > duration) {
         sink.push(
             Rule::PreConsumeExceedsDuration,

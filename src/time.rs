@@ -126,11 +126,29 @@ impl std::str::FromStr for LocalTime {
 #[serde(try_from = "String", into = "String")]
 pub struct UtcTime {
     text: String,
-    value: Timestamp,
+    /// The civil date and time in UTC, not a `Timestamp`: jiff's timestamps end at
+    /// 9999-12-30T22:00:00Z, while the pattern (and platforms that mean "never expires")
+    /// allow any time of year 9999.
+    value: DateTime,
 }
 
 impl UtcTime {
-    /// The instant.
+    /// The civil date and time in UTC.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::UtcTime;
+    ///
+    /// let t: UtcTime = "9999-12-31T23:59:59Z".parse()?;
+    /// assert_eq!(t.datetime().year(), 9999);
+    /// # Ok::<(), cloudstorage_contract::TimeError>(())
+    /// ```
+    pub fn datetime(&self) -> DateTime {
+        self.value
+    }
+
+    /// The instant, or `None` after 9999-12-30T22:00:00Z, the last instant jiff represents.
     ///
     /// # Examples
     ///
@@ -138,11 +156,13 @@ impl UtcTime {
     /// use cloudstorage_contract::UtcTime;
     ///
     /// let t: UtcTime = "2020-08-25T02:00:00Z".parse()?;
-    /// assert_eq!(t.timestamp().as_second(), 1_598_320_800);
+    /// assert_eq!(t.timestamp().map(|t| t.as_second()), Some(1_598_320_800));
+    /// let never: UtcTime = "9999-12-31T23:59:59Z".parse()?;
+    /// assert_eq!(never.timestamp(), None);
     /// # Ok::<(), cloudstorage_contract::TimeError>(())
     /// ```
-    pub fn timestamp(&self) -> Timestamp {
-        self.value
+    pub fn timestamp(&self) -> Option<Timestamp> {
+        jiff::tz::Offset::UTC.to_timestamp(self.value).ok()
     }
 
     /// The text exactly as it was read.
@@ -175,13 +195,7 @@ impl std::str::FromStr for UtcTime {
             }
             _ => return Err(shape),
         };
-        let civil = civil(date, hour, minute, second, nanos)?;
-        let value =
-            jiff::tz::Offset::UTC
-                .to_timestamp(civil)
-                .map_err(|e| TimeError::Impossible {
-                    reason: e.to_string(),
-                })?;
+        let value = civil(date, hour, minute, second, nanos)?;
         Ok(UtcTime {
             text: text.to_owned(),
             value,
@@ -344,9 +358,14 @@ mod tests {
     #[test]
     fn utc_time_parses_rfc3339_z() {
         let t: UtcTime = "2020-08-25T02:00:00Z".parse().unwrap();
-        assert_eq!(t.timestamp().as_second(), 1_598_320_800);
+        assert_eq!(t.timestamp().unwrap().as_second(), 1_598_320_800);
         let f: UtcTime = "2020-08-25T02:00:00.5Z".parse().unwrap();
-        assert_eq!(f.timestamp().subsec_nanosecond(), 500_000_000);
+        assert_eq!(f.datetime().subsec_nanosecond(), 500_000_000);
+        let last: UtcTime = "9999-12-31T23:59:59.999999999Z".parse().unwrap();
+        assert_eq!(
+            last.datetime(),
+            jiff::civil::date(9999, 12, 31).at(23, 59, 59, 999_999_999)
+        );
         for bad in [
             "2020-08-25T02:00:00",
             "2020-08-25T02:00:00+08:00",

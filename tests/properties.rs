@@ -4,7 +4,7 @@
 //! 2. a near miss draws the rule it names, at the pointer it names, and nothing else;
 //! 3. values survive a serde round trip, and so does their text;
 //! 4. the committed tolerant schema and the types accept the same payloads, near the contract,
-//!    apart from the exceptions documented at `by_design` (and the bugs at `known_bug`);
+//!    apart from the exceptions documented at `by_design`;
 //!    and the validator refuses whatever either of them refuses;
 //! 5. the validator never panics, on any bytes and any JSON, under several option sets.
 //!
@@ -462,22 +462,6 @@ fn by_design(value: &Value, edited: &str, schema_ok: bool, types_ok: bool) -> Op
     None
 }
 
-/// Disagreements that are bugs, found by this property and reported. Each has a test below that
-/// pins it and fails once it is fixed: then delete the test and its case here.
-fn known_bug(value: &Value, edited: &str, schema_ok: bool, types_ok: bool) -> Option<&'static str> {
-    let at = value.pointer(edited);
-    // Bug: `format: date-time` and the pattern allow any four-digit year, but `UtcTime` holds a
-    // jiff `Timestamp`, which ends at 9999-12-30T22:00:00Z.
-    let late_utc = edited.ends_with("UTC")
-        && at
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.starts_with("9999-12-3"));
-    if schema_ok && !types_ok && late_utc {
-        return Some("a UTC time after jiff's last timestamp");
-    }
-    None
-}
-
 fn check_agreement(
     kind: Kind,
     mut value: Value,
@@ -492,10 +476,7 @@ fn check_agreement(
     };
     let types_error = types_ok.as_ref().err().map(ToString::to_string);
     let types_ok = types_ok.is_ok();
-    if schema_ok == types_ok
-        || by_design(&value, &pointer, schema_ok, types_ok).is_some()
-        || known_bug(&value, &pointer, schema_ok, types_ok).is_some()
-    {
+    if schema_ok == types_ok || by_design(&value, &pointer, schema_ok, types_ok).is_some() {
         return Ok(());
     }
     let schema = if schema_ok { "accepts" } else { "refuses" };
@@ -562,15 +543,30 @@ fn schema_and_types_disagree_by_design() {
     }
 }
 
-/// Known bug (see [`known_bug`]): the schema accepts a UTC time in the last day of year 9999
-/// that the types cannot hold, and the validator calls it an impossible time with jiff's
-/// overflow message. Fails once fixed: then delete it and its case in `known_bug`.
+/// Regression (found by the agreement property): the schema accepts any time of year 9999, and
+/// so do the types, although jiff's timestamps end at 9999-12-30T22:00:00Z. Platforms send such
+/// end times for packages that never expire.
 #[test]
-fn known_bug_utc_times_after_jiffs_last_timestamp() {
+fn utc_times_in_the_last_day_of_year_9999() {
     let mut late = page_success();
     late["data"]["endTimeUTC"] = json!("9999-12-31T23:00:00Z");
+    late["data"]["endTime"] = json!("10000-01-01 07:00:00");
+    assert!(
+        !schema_for(Kind::Response).is_valid(&late),
+        "a five-digit year is no local time"
+    );
+    late["data"]["endTime"] = json!("9999-12-31 23:00:00");
+    late["data"]["endTimeUTC"] = json!("9999-12-31T15:00:00Z");
     assert!(schema_for(Kind::Response).is_valid(&late));
-    assert!(serde_json::from_value::<Response>(late).is_err());
+    assert!(serde_json::from_value::<Response>(late.clone()).is_ok());
+    let validator = Validator::new(Options::default().time_zone("Asia/Shanghai")).unwrap();
+    let report = validator.validate_response(late.to_string().as_bytes());
+    let rules: Vec<Rule> = report.errors().map(|d| d.rule()).collect();
+    assert_eq!(rules, [], "{report:?}");
+    late["data"]["endTime"] = json!("9999-12-31 22:00:00");
+    let report = validator.validate_response(late.to_string().as_bytes());
+    let rules: Vec<Rule> = report.errors().map(|d| d.rule()).collect();
+    assert_eq!(rules, [Rule::ZoneOffset], "{report:?}");
 }
 
 /// Regression: serde's derived `Deserialize` reads a struct from an array of its field values;
