@@ -138,7 +138,7 @@ const UTC_TIMES: [&str; 2] = ["/data/startTimeUTC", "/data/endTimeUTC"];
 /// A likely cause for a schema finding, when its shape matches a known oddity of the platform's
 /// sibling endpoints.
 pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) -> Option<String> {
-    let value = root.pointer(pointer);
+    let value = crate::validate::at(root, pointer);
     let is_time = LOCAL_TIMES.contains(&pointer) || UTC_TIMES.contains(&pointer);
     match (rule, value) {
         (Rule::WrongType, Some(Value::Number(n))) if is_time => {
@@ -168,11 +168,13 @@ pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) ->
             })
         }
         (Rule::MissingField, _) if member == "recordType" && pointer == "/data" => {
-            root.pointer("/data/commodityType").is_some().then(|| {
-                "the payload has `commodityType`, which sibling endpoints send; this endpoint \
+            crate::validate::at(root, "/data/commodityType")
+                .is_some()
+                .then(|| {
+                    "the payload has `commodityType`, which sibling endpoints send; this endpoint \
                  sends `recordType` (1 continuous, 2 event)"
-                    .to_owned()
-            })
+                        .to_owned()
+                })
         }
         (Rule::WrongType, Some(Value::String(s)))
             if s.parse::<i64>().is_ok() || s.parse::<f64>().is_ok() =>

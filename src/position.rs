@@ -54,23 +54,21 @@ fn count_chars(bytes: &[u8]) -> u32 {
 
 impl<'a> LineIndex<'a> {
     /// Indexes the lines of `bytes` (which need not be valid UTF-8).
+    ///
+    /// Line breaks are found with `memchr`; only lines longer than [`CHECKPOINT_EVERY`] are
+    /// counted char by char, a block at a time, for their checkpoints.
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         let mut checkpoints = Vec::new();
-        let mut next_checkpoint = CHECKPOINT_EVERY;
-        // Column of the byte at `i`: 1 + chars that start in `line_start..i`.
-        let mut column: u32 = 1;
-        for (i, &byte) in bytes.iter().enumerate() {
-            if i == next_checkpoint {
-                checkpoints.push((i, column));
-                next_checkpoint += CHECKPOINT_EVERY;
-            }
-            if byte == b'\n' {
-                line_starts.push(i + 1);
-                next_checkpoint = i + 1 + CHECKPOINT_EVERY;
-                column = 1;
-            } else if starts_char(byte) {
-                column = column.saturating_add(1);
+        for (k, &start) in line_starts.iter().enumerate() {
+            let end = line_starts.get(k + 1).map_or(bytes.len(), |&next| next - 1);
+            let mut column: u32 = 1;
+            let mut at = start;
+            while end - at > CHECKPOINT_EVERY {
+                column = column.saturating_add(count_chars(&bytes[at..at + CHECKPOINT_EVERY]));
+                at += CHECKPOINT_EVERY;
+                checkpoints.push((at, column));
             }
         }
         Self {

@@ -19,7 +19,7 @@ use crate::order::{OrderDetail, Price};
 use crate::rules::Rule;
 use crate::schema::Kind;
 use crate::time::{LocalTime, TimeError, UtcTime};
-use crate::validate::Findings;
+use crate::validate::{Findings, at};
 
 /// The API version this contract describes.
 pub(crate) const API_VERSION: &str = "1.0.6";
@@ -143,14 +143,14 @@ pub(crate) fn check_typed(sink: &mut impl Sink, payload: &Payload, zone: Option<
 /// A string at `pointer` that no earlier stage faulted.
 fn str_at<'v>(findings: &Findings<'_>, value: &'v Value, pointer: &str) -> Option<&'v str> {
     (!findings.is_tainted(pointer))
-        .then(|| value.pointer(pointer).and_then(Value::as_str))
+        .then(|| at(value, pointer).and_then(Value::as_str))
         .flatten()
 }
 
 /// An unsigned integer at `pointer` that no earlier stage faulted.
 fn u64_at(findings: &Findings<'_>, value: &Value, pointer: &str) -> Option<u64> {
     (!findings.is_tainted(pointer))
-        .then(|| value.pointer(pointer).and_then(Value::as_u64))
+        .then(|| at(value, pointer).and_then(Value::as_u64))
         .flatten()
 }
 
@@ -285,7 +285,7 @@ fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &str) {
         pointer.into(),
         format!(
             "`{name}` is {} with a single-digit seconds field, expected \"{}\"",
-            quote(t.as_str()),
+            quote(&t.to_string()),
             t.datetime().strftime("%Y-%m-%d %H:%M:%S")
         ),
         Some(
@@ -341,9 +341,9 @@ fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Op
         let message = format!(
             "`{local_name}` is {}, {} from `{utc_name}` {}, but in `{zone_name}` that instant is \
              {} ({})",
-            quote(local.as_str()),
+            quote(&local.to_string()),
             format_offset(offset),
-            quote(utc.as_str()),
+            quote(&utc.to_string()),
             expected_local.strftime("%Y-%m-%d %H:%M:%S"),
             format_offset(i64::from(expected.seconds()))
         );
@@ -359,8 +359,8 @@ fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Op
         pair.local_pointer.into(),
         format!(
             "`{local_name}` is {} and `{utc_name}` is {}: {} apart, which is not a UTC offset",
-            quote(local.as_str()),
-            quote(utc.as_str()),
+            quote(&local.to_string()),
+            quote(&utc.to_string()),
             format_offset(offset)
         ),
         Some(
@@ -398,8 +398,8 @@ fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
                 end.utc_pointer.into(),
                 format!(
                     "`endTimeUTC` is {}, not after `startTimeUTC` {}",
-                    quote(e.as_str()),
-                    quote(s.as_str())
+                    quote(&e.to_string()),
+                    quote(&s.to_string())
                 ),
                 None,
             );
@@ -412,8 +412,8 @@ fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
             end.local_pointer.into(),
             format!(
                 "`endTime` is {}, not after `startTime` {}",
-                quote(e.as_str()),
-                quote(s.as_str())
+                quote(&e.to_string()),
+                quote(&s.to_string())
             ),
             None,
         );

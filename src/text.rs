@@ -6,6 +6,9 @@
 //! the same `Value` `serde_json::from_slice` would (numbers are even converted by `serde_json`).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
@@ -60,10 +63,13 @@ pub(crate) struct Spans {
     nodes: Vec<Node>,
     /// Children of array nodes, by item index; indexed by `Kind::Array`.
     arrays: Vec<Vec<u32>>,
-    /// Children of object nodes: the parent's node id (4 bytes, little-endian) followed by the
-    /// key's UTF-8 bytes. One flat map keyed by bytes, so that parsing can look keys up through
-    /// one reusable buffer without allocating.
-    members: HashMap<Box<[u8]>, u32>,
+    /// Children of object nodes: the member nodes, found by their parent and name. One flat
+    /// table of node ids for every object, so that a member costs no allocation of its own.
+    members: HashTable<u32>,
+    /// The names of all members, one after another; a member node holds its range.
+    names: String,
+    /// The table's hasher, randomly seeded: hostile keys cannot be chosen to collide.
+    hasher: DefaultHashBuilder,
 }
 
 /// One value's offsets and children.
@@ -75,6 +81,10 @@ struct Node {
     key: u32,
     /// What children the value has.
     kind: Kind,
+    /// For an object member: the object's node, and the member's name in `Spans::names`.
+    parent: u32,
+    name_start: u32,
+    name_len: u32,
 }
 
 /// The shape of a node's value.
@@ -115,7 +125,6 @@ impl Spans {
     fn node(&self, pointer: &str) -> Option<&Node> {
         let mut id: u32 = 0;
         if !pointer.is_empty() {
-            let mut buffer = Vec::new();
             for token in pointer.strip_prefix('/')?.split('/') {
                 let token = unescape_token(token)?;
                 id = match self.nodes.get(id as usize)?.kind {
@@ -124,10 +133,7 @@ impl Spans {
                         let items = self.arrays.get(list as usize)?;
                         *items.get(array_index(&token)?)?
                     }
-                    Kind::Object => {
-                        member_key(&mut buffer, id, &token);
-                        *self.members.get(&buffer[..])?
-                    }
+                    Kind::Object => self.member(id, &token)?,
                 };
             }
         }
@@ -135,11 +141,38 @@ impl Spans {
     }
 }
 
-/// Writes the `members` key of `key` in the object node `parent` into `buffer`.
-fn member_key(buffer: &mut Vec<u8>, parent: u32, key: &str) {
-    buffer.clear();
-    buffer.extend_from_slice(&parent.to_le_bytes());
-    buffer.extend_from_slice(key.as_bytes());
+impl Spans {
+    /// The hash of the member `name` of the object node `parent`.
+    fn member_hash(&self, parent: u32, name: &str) -> u64 {
+        self.hasher.hash_one((parent, name))
+    }
+
+    /// The node of the member `name` of the object node `parent`: its latest occurrence.
+    fn member(&self, parent: u32, name: &str) -> Option<u32> {
+        let hash = self.member_hash(parent, name);
+        self.members
+            .find(hash, |&id| self.is_member(id, parent, name))
+            .copied()
+    }
+
+    fn is_member(&self, id: u32, parent: u32, name: &str) -> bool {
+        is_member(&self.nodes, &self.names, id, parent, name)
+    }
+}
+
+/// The name of a member node, out of `Spans::names`.
+fn name_of<'s>(names: &'s str, node: &Node) -> &'s str {
+    let start = node.name_start as usize;
+    names
+        .get(start..start + node.name_len as usize)
+        .unwrap_or_default()
+}
+
+/// Whether the node `id` is the member `name` of the object node `parent`.
+fn is_member(nodes: &[Node], names: &str, id: u32, parent: u32, name: &str) -> bool {
+    nodes
+        .get(id as usize)
+        .is_some_and(|n| n.key != NO_KEY && n.parent == parent && name_of(names, n) == name)
 }
 
 /// Decodes an RFC 6901 reference token (`~1` is `/`, `~0` is `~`); `None` if it is malformed.
@@ -163,7 +196,7 @@ fn unescape_token(token: &str) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 /// Parses an RFC 6901 array index: `0` or digits without a leading zero.
-fn array_index(token: &str) -> Option<usize> {
+pub(crate) fn array_index(token: &str) -> Option<usize> {
     let digits = token.bytes().all(|b| b.is_ascii_digit());
     if token.is_empty() || !digits || (token.len() > 1 && token.starts_with('0')) {
         return None;
@@ -272,9 +305,10 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, TextError> 
         spans: Spans {
             nodes: Vec::new(),
             arrays: Vec::new(),
-            members: HashMap::new(),
+            members: HashTable::new(),
+            names: String::new(),
+            hasher: DefaultHashBuilder::default(),
         },
-        buffer: Vec::new(),
         first_keys: HashMap::new(),
         duplicates: Vec::new(),
         duplicate_budget: bytes.len().saturating_mul(8).saturating_add(1 << 16),
@@ -342,8 +376,6 @@ struct Parser<'a> {
     path: String,
     /// The spans built so far.
     spans: Spans,
-    /// Reusable buffer for `Spans::members` keys.
-    buffer: Vec<u8>,
     /// First key offset of members that were repeated, by the node of their latest occurrence.
     first_keys: HashMap<u32, u32>,
     /// Duplicates found so far.
@@ -460,6 +492,9 @@ impl<'a> Parser<'a> {
             value: 0,
             key,
             kind: Kind::Scalar,
+            parent: NO_KEY,
+            name_start: 0,
+            name_len: 0,
         });
         id
     }
@@ -656,10 +691,24 @@ impl<'a> Parser<'a> {
         self.pos += 1;
 
         let node = self.new_node(to_u32(key_offset));
-        member_key(&mut self.buffer, parent, &key);
-        // The spans map doubles as the set of keys seen in each open object: one hash lookup
+        let name_start = to_u32(self.spans.names.len());
+        self.spans.names.push_str(&key);
+        if let Some(slot) = self.spans.nodes.get_mut(node as usize) {
+            slot.parent = parent;
+            slot.name_start = name_start;
+            slot.name_len = to_u32(key.len());
+        }
+        // The spans table doubles as the set of keys seen in each open object: one hash lookup
         // per member, so even 200,000 repeats of one key stay linear.
-        match self.spans.members.get_mut(&self.buffer[..]) {
+        let hash = self.spans.member_hash(parent, &key);
+        let Spans {
+            members,
+            nodes,
+            names,
+            hasher,
+            ..
+        } = &mut self.spans;
+        match members.find_mut(hash, |&id| is_member(nodes, names, id, parent, &key)) {
             Some(slot) => {
                 let previous = std::mem::replace(slot, node);
                 let first = match self.first_keys.remove(&previous) {
@@ -674,9 +723,11 @@ impl<'a> Parser<'a> {
                 self.record_duplicate(&key, key_offset, first as usize);
             }
             None => {
-                self.spans
-                    .members
-                    .insert(self.buffer.as_slice().into(), node);
+                members.insert_unique(hash, node, |&id| {
+                    nodes
+                        .get(id as usize)
+                        .map_or(0, |n| hasher.hash_one((n.parent, name_of(names, n))))
+                });
             }
         }
         if let Some(Frame::Object { key: pending, .. }) = self.stack.last_mut() {

@@ -1,10 +1,12 @@
 //! The two time shapes of the contract: platform local time and UTC.
 //!
-//! Both newtypes keep the exact text they were read from, so that a payload serializes back to the
-//! bytes it came from, and a parsed instant, so that rules can compare times without parsing
-//! again. Neither can hold an impossible date or time: February 30 or hour 25 fail to parse.
+//! Both newtypes hold the parsed date and time, so that rules compare times without parsing
+//! again, and what it takes to write back the exact text they were read from (the width of the
+//! seconds, the digits of a fraction), so that a payload serializes back to the bytes it came
+//! from. They are `Copy`: reading one allocates nothing. Neither can hold an impossible date or
+//! time: February 30 or hour 25 fail to parse.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
@@ -61,11 +63,10 @@ const UTC_SHAPE: &str = "RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`";
 /// (China). The endpoint's own example sends a single-digit seconds field, `2020-08-25 10:00:0`:
 /// this type accepts that form and remembers that it is not canonical
 /// ([`LocalTime::is_canonical`]), so that a validator can warn about it.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LocalTime {
-    text: String,
     value: DateTime,
+    /// Two-digit seconds; otherwise one digit (the value is then below 10).
     canonical: bool,
 }
 
@@ -90,11 +91,32 @@ impl LocalTime {
     pub fn is_canonical(&self) -> bool {
         self.canonical
     }
+}
 
+impl fmt::Display for LocalTime {
     /// The text exactly as it was read.
-    pub fn as_str(&self) -> &str {
-        &self.text
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.value;
+        write_date_time(f, v, ' ')?;
+        if self.canonical {
+            write!(f, "{:02}", v.second())
+        } else {
+            write!(f, "{}", v.second())
+        }
     }
+}
+
+/// Writes `YYYY-MM-DD`, `separator`, `HH:MM:` (the seconds are the caller's).
+fn write_date_time(f: &mut fmt::Formatter<'_>, v: DateTime, separator: char) -> fmt::Result {
+    write!(
+        f,
+        "{:04}-{:02}-{:02}{separator}{:02}:{:02}:",
+        v.year(),
+        v.month(),
+        v.day(),
+        v.hour(),
+        v.minute()
+    )
 }
 
 impl std::str::FromStr for LocalTime {
@@ -114,7 +136,6 @@ impl std::str::FromStr for LocalTime {
         let second = digits(&b[17..]).ok_or(shape)?;
         let value = civil(date, hour, minute, second, 0)?;
         Ok(LocalTime {
-            text: text.to_owned(),
             value,
             canonical: b.len() == 19,
         })
@@ -122,14 +143,14 @@ impl std::str::FromStr for LocalTime {
 }
 
 /// A UTC time in RFC 3339 with `Z` (UTC 时间), such as `2020-08-25T02:00:00Z`.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UtcTime {
-    text: String,
     /// The civil date and time in UTC, not a `Timestamp`: jiff's timestamps end at
     /// 9999-12-30T22:00:00Z, while the pattern (and platforms that mean "never expires")
     /// allow any time of year 9999.
     value: DateTime,
+    /// How many digits of a fraction of a second the text has (0 to 9).
+    fraction_digits: u8,
 }
 
 impl UtcTime {
@@ -164,10 +185,21 @@ impl UtcTime {
     pub fn timestamp(&self) -> Option<Timestamp> {
         jiff::tz::Offset::UTC.to_timestamp(self.value).ok()
     }
+}
 
+impl fmt::Display for UtcTime {
     /// The text exactly as it was read.
-    pub fn as_str(&self) -> &str {
-        &self.text
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.value;
+        write_date_time(f, v, 'T')?;
+        write!(f, "{:02}", v.second())?;
+        let digits = u32::from(self.fraction_digits);
+        if digits > 0 {
+            // `digits` is 1 to 9, so the divisor is 10^8 at most.
+            let fraction = v.subsec_nanosecond() / 10i32.pow(9 - digits);
+            write!(f, ".{fraction:0width$}", width = digits as usize)?;
+        }
+        f.write_char('Z')
     }
 }
 
@@ -185,6 +217,7 @@ impl std::str::FromStr for UtcTime {
         let date = parse_date(b).ok_or(shape.clone())?;
         let (hour, minute) = parse_hour_minute(&b[11..]).ok_or(shape.clone())?;
         let second = b.get(17..19).and_then(digits).ok_or(shape.clone())?;
+        let fraction_digits = b.len().saturating_sub(21) as u8;
         let nanos = match &b[19..b.len() - 1] {
             [] => 0,
             [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
@@ -197,8 +230,8 @@ impl std::str::FromStr for UtcTime {
         };
         let value = civil(date, hour, minute, second, nanos)?;
         Ok(UtcTime {
-            text: text.to_owned(),
             value,
+            fraction_digits,
         })
     }
 }
@@ -255,7 +288,7 @@ fn civil(
 }
 
 macro_rules! string_newtype_impls {
-    ($ty:ident, $name:literal, $pattern:expr, $format:expr) => {
+    ($ty:ident, $name:literal, $pattern:expr, $format:expr, $expecting:literal) => {
         impl TryFrom<String> for $ty {
             type Error = TimeError;
 
@@ -266,19 +299,40 @@ macro_rules! string_newtype_impls {
 
         impl From<$ty> for String {
             fn from(t: $ty) -> String {
-                t.text
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.text)
+                t.to_string()
             }
         }
 
         impl fmt::Debug for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($ty), self.text)
+                write!(f, "{}(\"{self}\")", stringify!($ty))
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            /// From a JSON string, borrowed or not: no allocation.
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Text;
+
+                impl serde::de::Visitor<'_> for Text {
+                    type Value = $ty;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$ty, E> {
+                        text.parse().map_err(E::custom)
+                    }
+                }
+
+                deserializer.deserialize_str(Text)
             }
         }
 
@@ -305,8 +359,20 @@ macro_rules! string_newtype_impls {
     };
 }
 
-string_newtype_impls!(LocalTime, "LocalTime", LOCAL_TIME_PATTERN, None::<&str>);
-string_newtype_impls!(UtcTime, "UtcTime", UTC_TIME_PATTERN, Some("date-time"));
+string_newtype_impls!(
+    LocalTime,
+    "LocalTime",
+    LOCAL_TIME_PATTERN,
+    None::<&str>,
+    "a platform local time string"
+);
+string_newtype_impls!(
+    UtcTime,
+    "UtcTime",
+    UTC_TIME_PATTERN,
+    Some("date-time"),
+    "a UTC time string"
+);
 
 #[cfg(test)]
 mod tests {
@@ -320,7 +386,7 @@ mod tests {
         let q: LocalTime = "2020-08-25 10:00:7".parse().unwrap();
         assert!(!q.is_canonical());
         assert_eq!(q.datetime().second(), 7);
-        assert_eq!(q.as_str(), "2020-08-25 10:00:7");
+        assert_eq!(q.to_string(), "2020-08-25 10:00:7");
     }
 
     #[test]
@@ -384,6 +450,42 @@ mod tests {
             "2020-02-30T02:00:00Z".parse::<UtcTime>(),
             Err(TimeError::Impossible { .. })
         ));
+    }
+
+    #[test]
+    fn times_write_back_the_text_they_were_read_from() {
+        for text in [
+            "2020-08-25 10:00:00",
+            "2020-08-25 10:00:0",
+            "0999-01-01 00:00:09",
+            "0000-01-01 23:59:9",
+        ] {
+            assert_eq!(text.parse::<LocalTime>().unwrap().to_string(), text);
+        }
+        for text in [
+            "2020-08-25T02:00:00Z",
+            "2020-08-25T02:00:00.5Z",
+            "2020-08-25T02:00:00.050Z",
+            "2020-08-25T02:00:00.000000000Z",
+            "2020-08-25T02:00:00.123456789Z",
+            "9999-12-31T23:59:59.9Z",
+        ] {
+            let t: UtcTime = text.parse().unwrap();
+            assert_eq!(t.to_string(), text);
+            assert_eq!(format!("{t:?}"), format!("UtcTime(\"{text}\")"));
+            let json = serde_json::to_string(&t).unwrap();
+            assert_eq!(serde_json::from_str::<UtcTime>(&json).unwrap(), t);
+        }
+        let err = serde_json::from_str::<LocalTime>("\"2020-02-30 10:00:00\"").unwrap_err();
+        assert!(
+            err.to_string().starts_with("not a real date and time"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<LocalTime>("7").unwrap_err();
+        assert!(
+            err.to_string().contains("a platform local time string"),
+            "{err}"
+        );
     }
 
     #[test]

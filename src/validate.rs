@@ -197,6 +197,24 @@ fn collect_known_members(schema: &Value, pointer: String, out: &mut HashMap<Stri
     }
 }
 
+/// The value at `pointer`, like [`Value::pointer`] but without allocating for a pointer with no
+/// escapes (`~0`, `~1`): the rules look up a few fixed pointers in every payload they judge.
+pub(crate) fn at<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.contains('~') {
+        return value.pointer(pointer);
+    }
+    let Some(tokens) = pointer.strip_prefix('/') else {
+        return pointer.is_empty().then_some(value);
+    };
+    tokens
+        .split('/')
+        .try_fold(value, |target, token| match target {
+            Value::Object(map) => map.get(token),
+            Value::Array(items) => items.get(text::array_index(token)?),
+            _ => None,
+        })
+}
+
 /// RFC 6901 escaping of one pointer segment.
 pub(crate) fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -679,7 +697,7 @@ fn unknown_members(findings: &mut Findings<'_>, compiled: &Compiled, value: &Val
     let mut objects: Vec<(&String, &Vec<String>)> = compiled.known.iter().collect();
     objects.sort();
     for (pointer, known) in objects {
-        let Some(Value::Object(map)) = value.pointer(pointer) else {
+        let Some(Value::Object(map)) = at(value, pointer) else {
             continue;
         };
         for name in map.keys() {
@@ -744,7 +762,7 @@ fn integers_without_fraction(findings: &mut Findings<'_>, value: &Value, kind: K
         if findings.is_tainted(pointer) {
             continue;
         }
-        if let Some(Value::Number(n)) = value.pointer(pointer)
+        if let Some(Value::Number(n)) = at(value, pointer)
             && n.is_f64()
         {
             let name = last_segment(pointer);

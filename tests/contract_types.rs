@@ -40,7 +40,7 @@ fn success_example_round_trips_and_keeps_the_quirk() {
     assert_eq!(order.record_type, RecordType::Event);
     assert_eq!(order.copies.get(), 1);
     assert_eq!(order.price.as_str(), "1.0");
-    assert_eq!(order.start_time.as_str(), "2020-08-25 10:00:0");
+    assert_eq!(order.start_time.to_string(), "2020-08-25 10:00:0");
     assert!(!order.start_time.is_canonical());
     assert!(!order.end_time.is_canonical());
     assert_eq!(order.pre_consume, None);
