@@ -1,16 +1,19 @@
 //! `check`: find the inputs, validate them in parallel batches, render in input order.
 //!
 //! Memory stays flat whatever the input size: NDJSON is read in batches of lines (at most
-//! [`BATCH_ITEMS`] lines or [`BATCH_BYTES`] bytes); each batch is validated on all threads while
-//! the next one is read, then rendered in input order, so at most two batches are in memory.
-//! Only the renderer that needs every result up front (junit) keeps them, and then without
-//! payload bytes.
+//! [`BATCH_ITEMS`] lines or [`BATCH_BYTES`] bytes), back to back in one buffer; each batch is
+//! validated and rendered on all threads while the next one is read, then written in input
+//! order, so at most two batches are in memory. Only the renderer that needs every result up
+//! front (junit) keeps them, and then without payload bytes.
 //!
-//! Threads are `std::thread::scope`d: a batch is a slice, workers take the next payload from a
-//! shared counter, results are put back in input order. No thread pool crate is needed.
+//! Threads are `std::thread::scope`d: a batch is cut into runs of [`CHUNK`] payloads, workers
+//! take the next run from a shared counter and render it to one string, and the strings are
+//! written in input order. No thread pool crate is needed. The main thread only reads and
+//! writes, so validation and rendering scale with the threads.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +31,9 @@ use super::har::{self, Body};
 const BATCH_ITEMS: usize = 4096;
 /// Most payload bytes read per batch (a single payload larger than this is a batch alone).
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
+/// Payloads a worker validates and renders in one go: few enough to share a batch out evenly,
+/// enough that one string holds many payloads' output.
+const CHUNK: usize = 64;
 /// The name of standard input in the output.
 pub(crate) const STDIN: &str = "<stdin>";
 
@@ -170,19 +176,75 @@ struct Job {
     content: Content,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 enum Content {
-    Bytes(Vec<u8>),
+    /// Where the payload's bytes are in its batch's data.
+    Bytes(Range<usize>),
     /// Over `--max-bytes`: never read whole.
     TooLarge(u64),
 }
 
-impl Content {
-    fn len(&self) -> usize {
-        match self {
-            Content::Bytes(b) => b.len(),
-            Content::TooLarge(_) => 0,
+/// Payloads read and not yet validated: their bytes back to back in one buffer, so that a line
+/// costs no allocation of its own.
+#[derive(Debug, Default)]
+struct Batch {
+    data: Vec<u8>,
+    jobs: Vec<Job>,
+}
+
+impl Batch {
+    fn is_full(&self) -> bool {
+        self.jobs.len() >= BATCH_ITEMS || self.data.len() >= BATCH_BYTES
+    }
+
+    fn bytes(&self, range: &Range<usize>) -> &[u8] {
+        self.data.get(range.clone()).unwrap_or_default()
+    }
+}
+
+/// What a run of payloads renders to, in a worker.
+#[derive(Debug, Default)]
+struct Rendered {
+    summary: Summary,
+    /// The output of the streaming formats: for json and sarif, items of their list.
+    text: String,
+    /// The results themselves, for the format that needs them all (junit).
+    kept: Vec<Checked>,
+}
+
+/// What a worker needs to render.
+#[derive(Debug, Clone, Copy)]
+struct Render {
+    format: Format,
+    color: bool,
+    quiet: bool,
+}
+
+impl Render {
+    /// Renders payloads in order.
+    fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
+        let mut out = Rendered::default();
+        let mut any = false;
+        for checked in results {
+            out.summary.add(&checked);
+            if self.quiet {
+                continue;
+            }
+            match self.format {
+                Format::Human => out
+                    .text
+                    .push_str(&human::payload(&checked, human::Style::new(self.color))),
+                Format::Github => out.text.push_str(&report::github::payload(&checked)),
+                Format::Json => {
+                    report::push_item(&mut out.text, &mut any, &report::json::payload(&checked));
+                }
+                Format::Sarif => {
+                    report::push_item(&mut out.text, &mut any, &report::sarif::payload(&checked));
+                }
+                Format::Junit => out.kept.push(checked),
+            }
         }
+        out
     }
 }
 
@@ -195,8 +257,8 @@ struct Sink<W: Write> {
     summary: Summary,
     /// Results kept for the formats that need them all (junit).
     kept: Vec<Checked>,
-    /// Results (json) or findings (sarif) written so far, for the commas.
-    written: usize,
+    /// Whether an item of the json or sarif list was written, for the commas.
+    any: bool,
 }
 
 impl<W: Write> Sink<W> {
@@ -211,29 +273,26 @@ impl<W: Write> Sink<W> {
         }
     }
 
-    fn emit(&mut self, checked: Checked) -> io::Result<()> {
-        self.summary.add(&checked);
-        if self.quiet {
+    fn render(&self) -> Render {
+        Render {
+            format: self.format,
+            color: self.color,
+            quiet: self.quiet,
+        }
+    }
+
+    /// Writes what a worker rendered.
+    fn emit(&mut self, rendered: Rendered) -> io::Result<()> {
+        self.summary.merge(&rendered.summary);
+        self.kept.extend(rendered.kept);
+        if rendered.text.is_empty() {
             return Ok(());
         }
-        let text = match self.format {
-            Format::Human => human::payload(&checked, human::Style::new(self.color)),
-            Format::Github => report::github::payload(&checked),
-            Format::Json => {
-                self.written += 1;
-                report::json::payload(&checked, self.written == 1)
-            }
-            Format::Sarif => {
-                let text = report::sarif::payload(&checked, self.written);
-                self.written += checked.findings.len();
-                text
-            }
-            Format::Junit => {
-                self.kept.push(checked);
-                return Ok(());
-            }
-        };
-        self.out.write_all(text.as_bytes())
+        if matches!(self.format, Format::Json | Format::Sarif) && self.any {
+            self.out.write_all(b",\n")?;
+        }
+        self.any = true;
+        self.out.write_all(rendered.text.as_bytes())
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -324,15 +383,14 @@ fn run_with<W: Write>(
         color: config.color,
         summary: Summary::default(),
         kept: Vec::new(),
-        written: 0,
+        any: false,
     };
     let (result, failed) = std::thread::scope(|scope| {
         let mut checker = Checker {
             scope,
             validator,
             config,
-            pending: Vec::new(),
-            pending_bytes: 0,
+            pending: Batch::default(),
             in_flight: None,
             failed: false,
         };
@@ -366,10 +424,9 @@ struct Checker<'scope, 'env> {
     validator: &'env Validator,
     config: &'env Config,
     /// Payloads read and not yet validated.
-    pending: Vec<Job>,
-    pending_bytes: usize,
+    pending: Batch,
     /// The batch being validated, to emit before the next one.
-    in_flight: Option<std::thread::ScopedJoinHandle<'scope, Vec<Checked>>>,
+    in_flight: Option<std::thread::ScopedJoinHandle<'scope, Vec<Rendered>>>,
     /// An input could not be read.
     failed: bool,
 }
@@ -393,21 +450,17 @@ impl Checker<'_, '_> {
                 self.failed = true;
             }
         }
-        if self.pending.len() >= BATCH_ITEMS || self.pending_bytes >= BATCH_BYTES {
+        if self.pending.is_full() {
             self.flush(sink)?;
         }
         Ok(())
     }
 
-    fn push(&mut self, job: Job) {
-        self.pending_bytes += job.content.len();
-        self.pending.push(job);
-    }
-
     fn json(&mut self, input: &Input) -> Result<(), Failure> {
         let max = self.config.max_bytes;
+        let data = &mut self.pending.data;
         let content = match &input.path {
-            None => read_capped(io::stdin().lock(), max).map_err(|e| Error::io(STDIN, e))?,
+            None => read_capped(io::stdin().lock(), max, data).map_err(|e| Error::io(STDIN, e))?,
             Some(path) => {
                 let len = std::fs::metadata(path)
                     .map_err(|e| Error::io(path, e))?
@@ -416,11 +469,11 @@ impl Checker<'_, '_> {
                     Content::TooLarge(len)
                 } else {
                     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-                    read_capped(file, max).map_err(|e| Error::io(path, e))?
+                    read_capped(file, max, data).map_err(|e| Error::io(path, e))?
                 }
             }
         };
-        self.push(Job {
+        self.pending.jobs.push(Job {
             origin: Origin {
                 file: input.name.clone(),
                 line: None,
@@ -455,8 +508,11 @@ impl Checker<'_, '_> {
             max: self.config.max_bytes,
             number: 0,
         };
-        while let Some((number, content)) = lines.next().map_err(|e| Error::io(name(), e))? {
-            self.push(Job {
+        while let Some((number, content)) = lines
+            .next(&mut self.pending.data)
+            .map_err(|e| Error::io(name(), e))?
+        {
+            self.pending.jobs.push(Job {
                 origin: Origin {
                     file: input.name.clone(),
                     line: Some(number),
@@ -464,7 +520,7 @@ impl Checker<'_, '_> {
                 },
                 content,
             });
-            if self.pending.len() >= BATCH_ITEMS || self.pending_bytes >= BATCH_BYTES {
+            if self.pending.is_full() {
                 self.flush(sink)?;
             }
         }
@@ -503,20 +559,22 @@ impl Checker<'_, '_> {
             lines: &lines,
             file: input.name.clone(),
         };
-        for chunk in calls.calls.chunks(BATCH_ITEMS / 2) {
-            let results = parallel_map(chunk, self.config.jobs, |call| {
-                let exchange = self
-                    .validator
-                    .validate_exchange(&call.request.bytes, &call.response.bytes);
-                [
-                    place.checked(&exchange.request, &call.request, self.want_source()),
-                    place.checked(&exchange.response, &call.response, self.want_source()),
-                ]
+        let render = sink.render();
+        let chunks: Vec<_> = calls.calls.chunks(CHUNK / 2).collect();
+        for batch in chunks.chunks(2 * BATCH_ITEMS / CHUNK) {
+            let results = parallel_map(batch, self.config.jobs, |chunk| {
+                render.all(chunk.iter().flat_map(|call| {
+                    let exchange = self
+                        .validator
+                        .validate_exchange(&call.request.bytes, &call.response.bytes);
+                    [
+                        place.checked(&exchange.request, &call.request, self.want_source()),
+                        place.checked(&exchange.response, &call.response, self.want_source()),
+                    ]
+                }))
             });
-            for pair in results {
-                for checked in pair {
-                    sink.emit(checked)?;
-                }
+            for rendered in results {
+                sink.emit(rendered)?;
             }
             sink.out.flush()?;
         }
@@ -530,16 +588,21 @@ impl Checker<'_, '_> {
     /// Starts validating the pending payloads in the background, and emits the batch before
     /// them, if any.
     fn flush<W: Write>(&mut self, sink: &mut Sink<W>) -> io::Result<()> {
-        if self.pending.is_empty() {
+        if self.pending.jobs.is_empty() {
             return Ok(());
         }
-        let jobs = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
+        let pending = std::mem::take(&mut self.pending);
         let (validator, config) = (self.validator, self.config);
         let want_source = self.want_source();
+        let render = sink.render();
         let batch = self.scope.spawn(move || {
-            parallel_map(&jobs, config.jobs, |job| {
-                check_job(validator, config, job, want_source)
+            let chunks: Vec<&[Job]> = pending.jobs.chunks(CHUNK).collect();
+            parallel_map(&chunks, config.jobs, |chunk| {
+                render.all(
+                    chunk
+                        .iter()
+                        .map(|job| check_job(validator, config, &pending, job, want_source)),
+                )
             })
         });
         match self.in_flight.replace(batch) {
@@ -560,14 +623,14 @@ impl Checker<'_, '_> {
 
 /// Waits for a batch and emits its results in order.
 fn emit_batch<W: Write>(
-    batch: std::thread::ScopedJoinHandle<'_, Vec<Checked>>,
+    batch: std::thread::ScopedJoinHandle<'_, Vec<Rendered>>,
     sink: &mut Sink<W>,
 ) -> io::Result<()> {
     let results = batch
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    for checked in results {
-        sink.emit(checked)?;
+    for rendered in results {
+        sink.emit(rendered)?;
     }
     sink.out.flush()
 }
@@ -592,16 +655,19 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// Reads at most `max` bytes; past that, counts the rest without keeping it.
-fn read_capped(reader: impl Read, max: usize) -> io::Result<Content> {
-    let mut bytes = Vec::new();
+/// Reads at most `max` bytes onto the end of `data`; past that, counts the rest without
+/// keeping it.
+fn read_capped(reader: impl Read, max: usize, data: &mut Vec<u8>) -> io::Result<Content> {
+    let start = data.len();
     let mut limited = reader.take(max as u64 + 1);
-    limited.read_to_end(&mut bytes)?;
-    if bytes.len() <= max {
-        return Ok(Content::Bytes(bytes));
+    limited.read_to_end(data)?;
+    let len = data.len() - start;
+    if len <= max {
+        return Ok(Content::Bytes(start..data.len()));
     }
+    data.truncate(start);
     let rest = io::copy(&mut limited.into_inner(), &mut io::sink())?;
-    Ok(Content::TooLarge(bytes.len() as u64 + rest))
+    Ok(Content::TooLarge(len as u64 + rest))
 }
 
 /// The non-blank lines of an NDJSON input, numbered from 1, each at most `max` bytes kept.
@@ -612,9 +678,12 @@ struct Lines<R> {
 }
 
 impl<R: BufRead> Lines<R> {
-    fn next(&mut self) -> io::Result<Option<(u32, Content)>> {
+    /// The next non-blank line, its content appended to `data` (at most `max` bytes of it).
+    fn next(&mut self, data: &mut Vec<u8>) -> io::Result<Option<(u32, Content)>> {
+        let start = data.len();
         loop {
-            let mut line = Vec::new();
+            data.truncate(start);
+            let line = &mut *data;
             let mut len: u64 = 0;
             let mut ended = false;
             // The byte before the current one, to tell `\r\n` from `\n` in a line too long to
@@ -626,7 +695,7 @@ impl<R: BufRead> Lines<R> {
                 if buf.is_empty() {
                     break;
                 }
-                let (take, found) = match buf.iter().position(|&b| b == b'\n') {
+                let (take, found) = match memchr::memchr(b'\n', buf) {
                     Some(i) => {
                         crlf = if i > 0 {
                             buf[i - 1] == b'\r'
@@ -638,7 +707,7 @@ impl<R: BufRead> Lines<R> {
                     None => (buf.len(), false),
                 };
                 last = buf[take - 1];
-                let room = (self.max + 2).saturating_sub(line.len());
+                let room = (self.max + 2).saturating_sub(line.len() - start);
                 line.extend_from_slice(&buf[..take.min(room)]);
                 len += take as u64;
                 self.reader.consume(take);
@@ -658,13 +727,14 @@ impl<R: BufRead> Lines<R> {
             };
             let content_len = len - terminator;
             if content_len > self.max as u64 {
+                line.truncate(start);
                 return Ok(Some((self.number, Content::TooLarge(content_len))));
             }
-            line.truncate(content_len as usize);
-            if line.iter().all(u8::is_ascii_whitespace) {
+            line.truncate(start + content_len as usize);
+            if line[start..].iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some((self.number, Content::Bytes(line))));
+            return Ok(Some((self.number, Content::Bytes(start..line.len()))));
         }
     }
 }
@@ -711,10 +781,16 @@ fn parallel_map<T: Sync, R: Send>(
 }
 
 /// Validates one payload and places its findings in its file.
-fn check_job(validator: &Validator, config: &Config, job: &Job, want_source: bool) -> Checked {
+fn check_job(
+    validator: &Validator,
+    config: &Config,
+    batch: &Batch,
+    job: &Job,
+    want_source: bool,
+) -> Checked {
     let first_line = job.origin.line.unwrap_or(1);
     let bytes = match &job.content {
-        Content::Bytes(bytes) => bytes,
+        Content::Bytes(range) => batch.bytes(range),
         Content::TooLarge(len) => return too_large(job.origin.clone(), *len, config.max_bytes),
     };
     let report = match config.kind {
@@ -845,15 +921,17 @@ mod tests {
             number: 0,
         };
         let mut out = Vec::new();
-        while let Some((n, c)) = lines.next().unwrap() {
+        let mut data = b"kept".to_vec();
+        while let Some((n, c)) = lines.next(&mut data).unwrap() {
             out.push((
                 n,
                 match c {
-                    Content::Bytes(b) => Ok(b),
+                    Content::Bytes(range) => Ok(data[range].to_vec()),
                     Content::TooLarge(len) => Err(len),
                 },
             ));
         }
+        assert!(data.starts_with(b"kept"), "what was read before stays");
         out
     }
 
@@ -895,10 +973,16 @@ mod tests {
 
     #[test]
     fn read_capped_counts_what_it_does_not_keep() {
-        assert!(matches!(read_capped(&b"abc"[..], 3).unwrap(), Content::Bytes(b) if b == b"abc"));
-        assert!(matches!(
-            read_capped(&b"abcdef"[..], 3).unwrap(),
+        let mut data = b"x".to_vec();
+        assert_eq!(
+            read_capped(&b"abc"[..], 3, &mut data).unwrap(),
+            Content::Bytes(1..4)
+        );
+        assert_eq!(data, b"xabc");
+        assert_eq!(
+            read_capped(&b"abcdef"[..], 3, &mut data).unwrap(),
             Content::TooLarge(6)
-        ));
+        );
+        assert_eq!(data, b"xabc", "nothing of a payload too large is kept");
     }
 }

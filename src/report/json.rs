@@ -60,8 +60,8 @@ pub(crate) fn begin() -> String {
     "{\"payloads\": [\n".to_owned()
 }
 
-/// One payload's line; `first` tells whether a comma must precede it.
-pub(crate) fn payload(checked: &Checked, first: bool) -> String {
+/// One payload's line, an item of the `payloads` list (see [`super::push_item`]).
+pub(crate) fn payload(checked: &Checked) -> String {
     let out = PayloadOut {
         file: &checked.origin.file,
         line: checked.origin.line,
@@ -89,8 +89,7 @@ pub(crate) fn payload(checked: &Checked, first: bool) -> String {
             })
             .collect(),
     };
-    let text = serde_json::to_string(&out).unwrap_or_default();
-    if first { text } else { format!(",\n{text}") }
+    serde_json::to_string(&out).unwrap_or_default()
 }
 
 /// The summary and the document's end.
@@ -118,8 +117,9 @@ mod tests {
     fn a_valid_document_with_every_field() {
         let (results, summary) = results();
         let mut text = begin();
-        for (i, r) in results.iter().enumerate() {
-            text.push_str(&payload(r, i == 0));
+        let mut any = false;
+        for r in &results {
+            crate::report::push_item(&mut text, &mut any, &payload(r));
         }
         text.push_str(&end(&summary));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

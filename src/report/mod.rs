@@ -151,6 +151,16 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// Adds the counts of part of a run.
+    pub(crate) fn merge(&mut self, part: &Summary) {
+        self.payloads += part.payloads;
+        self.conforming += part.conforming;
+        self.violating += part.violating;
+        self.errors += part.errors;
+        self.warnings += part.warnings;
+        self.skipped += part.skipped;
+    }
+
     /// Counts one payload.
     pub(crate) fn add(&mut self, checked: &Checked) {
         self.payloads += 1;
@@ -190,6 +200,20 @@ impl Summary {
         }
         line
     }
+}
+
+/// Appends `item` to a list of items separated by `,\n` (the json format's payloads, the
+/// sarif format's results); `any` tells whether the list has an item already. An empty item
+/// adds nothing.
+pub(crate) fn push_item(out: &mut String, any: &mut bool, item: &str) {
+    if item.is_empty() {
+        return;
+    }
+    if *any {
+        out.push_str(",\n");
+    }
+    out.push_str(item);
+    *any = true;
 }
 
 /// `1 payload`, `2 payloads`.

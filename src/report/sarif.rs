@@ -90,9 +90,9 @@ struct Properties<'a> {
     entry: Option<String>,
 }
 
-/// One result per finding of one payload; `written` is how many results came before (for
-/// the commas).
-pub(crate) fn payload(checked: &Checked, written: usize) -> String {
+/// One result per finding of one payload, separated by commas: items of the `results` list
+/// (see [`super::push_item`]); empty without findings.
+pub(crate) fn payload(checked: &Checked) -> String {
     let mut out = String::new();
     let uri = uri(&checked.origin.file);
     for (i, f) in checked.findings.iter().enumerate() {
@@ -116,7 +116,7 @@ pub(crate) fn payload(checked: &Checked, written: usize) -> String {
                 entry: checked.origin.entry.map(|e| e.to_string()),
             },
         };
-        if written + i > 0 {
+        if i > 0 {
             out.push_str(",\n");
         }
         out.push_str(&serde_json::to_string(&result).unwrap_or_default());
@@ -186,10 +186,9 @@ mod tests {
     fn a_valid_sarif_log() {
         let (results, summary) = results();
         let mut text = begin();
-        let mut written = 0;
+        let mut any = false;
         for r in &results {
-            text.push_str(&payload(r, written));
-            written += r.findings.len();
+            crate::report::push_item(&mut text, &mut any, &payload(r));
         }
         text.push_str(&end(&summary));
         let log: Value = serde_json::from_str(&text).unwrap();
