@@ -246,7 +246,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let validator = match Validator::new(Options::default()) {
+    // A gateway needs verdicts, not typed payloads: the faster path without them.
+    let validator = match Validator::new(Options::default().keep_payload(false)) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");

@@ -46,6 +46,7 @@ mod position;
 mod report;
 mod rules;
 pub mod sample;
+mod scan;
 pub mod schema;
 mod semantic;
 #[cfg(feature = "proptest")]

@@ -183,7 +183,7 @@ pub struct Price(String);
 impl Price {
     /// Whether the amount is zero (every digit is `0`).
     pub fn is_zero(&self) -> bool {
-        self.0.bytes().all(|b| b == b'0' || b == b'.')
+        is_zero_price(&self.0)
     }
 
     /// The text exactly as it was read.
@@ -208,17 +208,27 @@ impl std::str::FromStr for Price {
     type Err = PriceError;
 
     fn from_str(s: &str) -> Result<Self, PriceError> {
-        let (whole, fraction) = match s.split_once('.') {
-            Some((w, f)) => (w, Some(f)),
-            None => (s, None),
-        };
-        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if digits(whole) && fraction.is_none_or(digits) {
+        if is_price(s) {
             Ok(Price(s.to_owned()))
         } else {
             Err(PriceError)
         }
     }
+}
+
+/// Whether `s` is a decimal amount: digits, optionally `.` and digits ([`PRICE_PATTERN`]).
+pub(crate) fn is_price(s: &str) -> bool {
+    let (whole, fraction) = match s.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits)
+}
+
+/// Whether a decimal amount is zero (`0`, `0.00`).
+pub(crate) fn is_zero_price(s: &str) -> bool {
+    s.bytes().all(|b| b == b'0' || b == b'.')
 }
 
 impl TryFrom<String> for Price {

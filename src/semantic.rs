@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::diagnostic::Payload;
 use crate::message::quote;
-use crate::order::{OrderDetail, Price};
+use crate::order::{OrderDetail, is_price, is_zero_price};
 use crate::rules::Rule;
 use crate::schema::Kind;
 use crate::time::{LocalTime, TimeError, UtcTime};
@@ -56,15 +56,16 @@ impl Sink for Tripwire {
 /// The order's values the rules look at, each `None` when absent or already faulted.
 #[derive(Default)]
 pub(crate) struct OrderFacts<'a> {
-    start: Option<&'a LocalTime>,
-    end: Option<&'a LocalTime>,
-    start_utc: Option<&'a UtcTime>,
-    end_utc: Option<&'a UtcTime>,
-    pre_consume: Option<u64>,
-    status: Option<u64>,
-    payment_status: Option<u64>,
-    order_type: Option<u64>,
-    price: Option<&'a Price>,
+    pub(crate) start: Option<&'a LocalTime>,
+    pub(crate) end: Option<&'a LocalTime>,
+    pub(crate) start_utc: Option<&'a UtcTime>,
+    pub(crate) end_utc: Option<&'a UtcTime>,
+    pub(crate) pre_consume: Option<u64>,
+    pub(crate) status: Option<u64>,
+    pub(crate) payment_status: Option<u64>,
+    pub(crate) order_type: Option<u64>,
+    /// The price text, known to be a decimal amount.
+    pub(crate) price: Option<&'a str>,
 }
 
 impl<'a> From<&'a OrderDetail> for OrderFacts<'a> {
@@ -78,7 +79,7 @@ impl<'a> From<&'a OrderDetail> for OrderFacts<'a> {
             status: Some(d.status.code().into()),
             payment_status: Some(d.payment_status.code().into()),
             order_type: Some(d.order_type.code().into()),
-            price: Some(&d.price),
+            price: Some(d.price.as_str()),
         }
     }
 }
@@ -104,7 +105,7 @@ pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind, zone
                 let end = local(findings, "/data/endTime");
                 let start_utc = utc(findings, "/data/startTimeUTC");
                 let end_utc = utc(findings, "/data/endTimeUTC");
-                let price = str_at(findings, value, "/data/price").and_then(|p| p.parse().ok());
+                let price = str_at(findings, value, "/data/price").filter(|p| is_price(p));
                 let facts = OrderFacts {
                     start: start.as_ref(),
                     end: end.as_ref(),
@@ -114,7 +115,7 @@ pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind, zone
                     status: u64_at(findings, value, "/data/status"),
                     payment_status: u64_at(findings, value, "/data/paymentStatus"),
                     order_type: u64_at(findings, value, "/data/orderType"),
-                    price: price.as_ref(),
+                    price,
                 };
                 order_rules(findings, &facts, zone);
             }
@@ -122,21 +123,31 @@ pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind, zone
     }
 }
 
-/// The fast path: every semantic rule for a typed payload, including the schema's "code 200
+/// The fast paths: every semantic rule for a typed payload, including the schema's "code 200
 /// carries the order", which the types alone cannot hold.
 pub(crate) fn check_typed(sink: &mut impl Sink, payload: &Payload, zone: Option<&Zone>) {
     match payload {
         Payload::Request(r) => request_rules(sink, Some(&r.request.api_ver), Some(&r.version)),
         Payload::Response(r) => {
-            let order = r.data.value();
-            if r.code == 200 && order.is_none() {
-                sink.push(Rule::MissingData, "/data".into(), String::new(), None);
-            }
-            data_on_error(sink, Some(r.code.into()), order.is_some());
-            if let Some(order) = order {
-                order_rules(sink, &OrderFacts::from(order), zone);
-            }
+            response_rules(sink, r.code, r.data.value().map(OrderFacts::from), zone);
         }
+    }
+}
+
+/// The rules of a response whose shape is known to be right: its `code`, and its order when
+/// `data` holds one.
+pub(crate) fn response_rules(
+    sink: &mut impl Sink,
+    code: i32,
+    order: Option<OrderFacts<'_>>,
+    zone: Option<&Zone>,
+) {
+    if code == 200 && order.is_none() {
+        sink.push(Rule::MissingData, "/data".into(), String::new(), None);
+    }
+    data_on_error(sink, Some(code.into()), order.is_some());
+    if let Some(order) = order {
+        order_rules(sink, &order, zone);
     }
 }
 
@@ -183,7 +194,7 @@ fn read_time<T: std::str::FromStr<Err = TimeError>>(
     }
 }
 
-fn request_rules(sink: &mut impl Sink, api_ver: Option<&str>, version: Option<&str>) {
+pub(crate) fn request_rules(sink: &mut impl Sink, api_ver: Option<&str>, version: Option<&str>) {
     if let Some(v) = api_ver.filter(|v| *v != API_VERSION) {
         let hint = match v {
             "1.0.5" => "API 1.0.5 has no `deviceNoOwner`",
@@ -460,14 +471,14 @@ fn sanity(sink: &mut impl Sink, order: &OrderFacts<'_>) {
         );
     }
     if order_type == Some(1)
-        && let Some(price) = order.price.filter(|p| !p.is_zero())
+        && let Some(price) = order.price.filter(|p| !is_zero_price(p))
     {
         sink.push(
             Rule::FreeWithPrice,
             "/data/price".into(),
             format!(
                 "`price` is {}, but `orderType` is 1 (free order)",
-                quote(price.as_str())
+                quote(price)
             ),
             None,
         );

@@ -303,10 +303,11 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, TextError> 
         stack: Vec::new(),
         path: String::new(),
         spans: Spans {
-            nodes: Vec::new(),
+            // A member takes about 20 bytes of a typical payload: sized once, no regrowth.
+            nodes: Vec::with_capacity(bytes.len().min(1 << 16) / 16),
             arrays: Vec::new(),
-            members: HashTable::new(),
-            names: String::new(),
+            members: HashTable::with_capacity(bytes.len().min(1 << 16) / 16),
+            names: String::with_capacity(bytes.len().min(1 << 16) / 2),
             hasher: DefaultHashBuilder::default(),
         },
         first_keys: HashMap::new(),

@@ -23,6 +23,7 @@ use crate::message::{Field, describe, expected_enum, expected_pattern, hint_for}
 use crate::object;
 use crate::position::LineIndex;
 use crate::rules::{Level, RULES, Rule, Severity};
+use crate::scan;
 use crate::schema::{self, Kind, Variant};
 use crate::semantic;
 use crate::text::{self, Limits, Parsed, TextError};
@@ -72,6 +73,7 @@ pub struct Options {
     max_bytes: usize,
     max_depth: usize,
     max_diagnostics: usize,
+    keep_payload: bool,
 }
 
 impl Default for Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             max_bytes: DEFAULT_MAX_BYTES,
             max_depth: DEFAULT_MAX_DEPTH,
             max_diagnostics: DEFAULT_MAX_DIAGNOSTICS,
+            keep_payload: true,
         }
     }
 }
@@ -131,6 +134,30 @@ impl Options {
         self.max_diagnostics = count;
         self
     }
+
+    /// Whether the report of a conforming payload carries it as a typed value
+    /// ([`Report::payload`]); the default is `true`.
+    ///
+    /// Without it, a clean payload is checked on a borrowed view of its bytes that keeps no
+    /// string, which is faster: for callers that need only the verdict and the diagnostics,
+    /// such as a command line or a gateway. The verdict and the diagnostics are the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::{Options, Validator};
+    ///
+    /// let verdicts = Validator::new(Options::default().keep_payload(false))?;
+    /// let report = verdicts.validate(br#"{"code": 460, "message": "auth failed", "data": null}"#);
+    /// assert!(report.conforms());
+    /// assert!(report.payload().is_none());
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    #[must_use]
+    pub fn keep_payload(mut self, keep: bool) -> Self {
+        self.keep_payload = keep;
+        self
+    }
 }
 
 /// A compiled contract: build it once, then validate any number of payloads, from any number
@@ -161,6 +188,7 @@ pub struct Validator {
     time_zone: Option<semantic::Zone>,
     limits: Limits,
     max_diagnostics: usize,
+    keep_payload: bool,
 }
 
 /// One envelope's compiled schema and the members each of its objects defines.
@@ -276,6 +304,7 @@ impl Validator {
                 max_depth: options.max_depth,
             },
             max_diagnostics: options.max_diagnostics,
+            keep_payload: options.keep_payload,
         })
     }
 
@@ -335,7 +364,12 @@ impl Validator {
     }
 
     fn run(&self, bytes: &[u8], kind: Option<Kind>) -> Report {
-        match self.fast(bytes, kind) {
+        let fast = if self.keep_payload {
+            self.fast(bytes, kind)
+        } else {
+            self.fast_view(bytes, kind)
+        };
+        match fast {
             Some(report) => report,
             None => {
                 let (report, value) = self.run_with(bytes, kind, |_, _| {});
@@ -354,19 +388,8 @@ impl Validator {
     /// with positions and messages. So the fast path can never accept what the full path
     /// rejects, and a property test checks that the two agree.
     fn fast(&self, bytes: &[u8], kind: Option<Kind>) -> Option<Report> {
-        if bytes.len() > self.limits.max_bytes || self.limits.max_depth < CONTRACT_DEPTH {
-            return None;
-        }
-        // A clean response has `code` and no `params` (an unknown member here), a clean
-        // request the reverse; so trying the kind the bytes suggest cannot misjudge one.
-        let kind = kind.unwrap_or_else(|| {
-            if memchr::memmem::find(bytes, b"\"code\"").is_some() {
-                Kind::Response
-            } else {
-                Kind::Request
-            }
-        });
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let (kind, text) = self.fast_kind(bytes, kind)?;
+        let mut de = serde_json::Deserializer::from_str(text);
         // Duplicate members of the contract are refused by the derived code; any other member
         // the types skip shows as a difference between the members read and the members held.
         object::reset_members();
@@ -387,14 +410,49 @@ impl Validator {
         if tripwire.fired {
             return None;
         }
-        Some(Report {
-            kind: Some(kind),
-            diagnostics: Vec::new(),
-            dropped: 0,
-            error_count: 0,
-            warning_count: 0,
-            payload: Some(payload),
-        })
+        Some(Report::clean(kind, Some(payload)))
+    }
+
+    /// The kind a fast path tries and the payload as text, or `None` when the limits or the
+    /// encoding rule a fast path out. The whole payload is checked as UTF-8 once, which is
+    /// faster than serde_json checking every string on its own.
+    fn fast_kind<'b>(&self, bytes: &'b [u8], kind: Option<Kind>) -> Option<(Kind, &'b str)> {
+        if bytes.len() > self.limits.max_bytes || self.limits.max_depth < CONTRACT_DEPTH {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        // A clean response has `code` and no `params` (an unknown member here), a clean
+        // request the reverse; so trying the kind the bytes suggest cannot misjudge one.
+        let kind = kind.unwrap_or_else(|| {
+            if memchr::memmem::find(bytes, b"\"code\"").is_some() {
+                Kind::Response
+            } else {
+                Kind::Request
+            }
+        });
+        Some((kind, text))
+    }
+
+    /// The fast path without a typed payload ([`Options::keep_payload`]): one scan of the bytes
+    /// against the contract's members (`scan.rs`), which keeps nothing and gives up on
+    /// anything the full path might report, then the semantic rules. Like
+    /// [`Validator::fast`], it answers only "clean".
+    fn fast_view(&self, bytes: &[u8], kind: Option<Kind>) -> Option<Report> {
+        let (kind, text) = self.fast_kind(bytes, kind)?;
+        let mut tripwire = semantic::Tripwire::default();
+        match kind {
+            Kind::Request => {
+                let found = scan::request(text)?;
+                semantic::request_rules(&mut tripwire, found.api_ver, found.version);
+            }
+            Kind::Response => {
+                let found = scan::response(text)?;
+                let code = found.code?;
+                let zone = self.time_zone.as_ref();
+                semantic::response_rules(&mut tripwire, code, found.order_facts(), zone);
+            }
+        }
+        (!tripwire.fired).then(|| Report::clean(kind, None))
     }
 
     /// The whole pipeline, with `extra` run after the semantic rules (for exchanges).
@@ -459,7 +517,7 @@ impl Validator {
         integers_without_fraction(&mut findings, &value, kind);
         semantic::check(&mut findings, &value, kind, self.time_zone.as_ref());
         extra(&mut findings, &value);
-        let payload = if findings.has_errors() {
+        let payload = if findings.has_errors() || !self.keep_payload {
             None
         } else {
             typed(&mut findings, &value, kind)
@@ -959,6 +1017,127 @@ impl<'a> Findings<'a> {
             error_count,
             warning_count,
             payload,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::sample;
+
+    /// Validators that differ only in `keep_payload`, with and without a time zone.
+    fn pairs() -> &'static [(Validator, Validator)] {
+        static PAIRS: std::sync::LazyLock<Vec<(Validator, Validator)>> =
+            std::sync::LazyLock::new(|| {
+                [
+                    Options::default(),
+                    Options::default().time_zone("Asia/Shanghai"),
+                ]
+                .into_iter()
+                .map(|o| {
+                    let typed = Validator::new(o.clone()).expect("valid options");
+                    let view = Validator::new(o.keep_payload(false)).expect("valid options");
+                    (typed, view)
+                })
+                .collect()
+            });
+        &PAIRS
+    }
+
+    /// The fast paths agree with the full path. The view answers "clean" exactly when the full
+    /// path finds nothing. The typed one answers "clean" only then, with the full path's
+    /// report, but leaves some clean payloads to the full path: a `null` optional member, which
+    /// its member count cannot tell from an unknown one. Reports without a payload are the
+    /// full path's less the payload.
+    fn paths_agree(bytes: &[u8], kind: Option<Kind>) -> Result<(), TestCaseError> {
+        for (typed, view) in pairs() {
+            let (full, value) = typed.run_with(bytes, kind, |_, _| {});
+            if let Some(value) = value {
+                text::dispose(value);
+            }
+            let clean = full.diagnostics().is_empty() && full.dropped() == 0;
+            let fast = typed.fast(bytes, kind);
+            if let Some(fast) = fast {
+                prop_assert!(clean, "typed fast path: {:?}", full);
+                prop_assert_eq!(&fast, &full);
+            }
+            let fast_view = view.fast_view(bytes, kind);
+            prop_assert_eq!(fast_view.is_some(), clean, "view fast path: {:?}", full);
+            let mut without_payload = full.clone();
+            without_payload.payload = None;
+            prop_assert_eq!(view.run(bytes, kind), without_payload);
+        }
+        Ok(())
+    }
+
+    /// A payload text with one byte replaced: a near miss of the text itself.
+    fn mutated(text: &str, at: usize, byte: u8) -> Vec<u8> {
+        let mut bytes = text.as_bytes().to_vec();
+        if !bytes.is_empty() {
+            let i = at % bytes.len();
+            bytes[i] = byte;
+        }
+        bytes
+    }
+
+    const BYTES: &[u8] = b"\"{}[],:0129.-eE nul\\ta\xC3\xFF";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn fast_paths_agree_on_conforming_payloads(seed in any::<u64>(), response in any::<bool>()) {
+            let kind = if response { Kind::Response } else { Kind::Request };
+            let s = sample::conforming(kind, seed);
+            paths_agree(s.text.as_bytes(), Some(kind))?;
+            paths_agree(s.text.as_bytes(), None)?;
+        }
+
+        #[test]
+        fn fast_paths_agree_on_near_misses(seed in any::<u64>(), response in any::<bool>()) {
+            let kind = if response { Kind::Response } else { Kind::Request };
+            let s = sample::near_miss(kind, seed);
+            paths_agree(s.text.as_bytes(), Some(kind))?;
+            paths_agree(s.text.as_bytes(), None)?;
+        }
+
+        #[test]
+        fn fast_paths_agree_on_mutated_payloads(
+            seed in any::<u64>(),
+            response in any::<bool>(),
+            at in any::<usize>(),
+            byte in proptest::sample::select(BYTES),
+        ) {
+            let kind = if response { Kind::Response } else { Kind::Request };
+            let s = sample::conforming(kind, seed);
+            paths_agree(&mutated(&s.text, at, byte), None)?;
+            // An extra member in one of the objects, or an optional member sent as `null`.
+            let opens: Vec<usize> = s.text.match_indices('{').map(|(i, _)| i + 1).collect();
+            let open = opens[at % opens.len()];
+            for extra in [r#""commodityType":1,"#, r#""preConsume":null,"#, r#""locale":null,"#] {
+                let text = format!("{}{extra}{}", &s.text[..open], &s.text[open..]);
+                paths_agree(text.as_bytes(), None)?;
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_on_the_examples_and_fixtures() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let dirs = ["examples/page", "examples/valid", "examples/invalid"]
+            .into_iter()
+            .chain(["tests/fixtures/valid", "tests/fixtures/invalid"]);
+        for dir in dirs {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("a folder") {
+                let path = entry.expect("an entry").path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    let bytes = std::fs::read(&path).expect("readable");
+                    paths_agree(&bytes, None).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+                }
+            }
         }
     }
 }
