@@ -2,14 +2,15 @@
 //!
 //! Memory stays flat whatever the input size: NDJSON is read in batches of lines (at most
 //! [`BATCH_ITEMS`] lines or [`BATCH_BYTES`] bytes), back to back in one buffer; each batch is
-//! validated and rendered on all threads while the next one is read, then written in input
-//! order, so at most two batches are in memory. Only the renderer that needs every result up
-//! front (junit) keeps them, and then without payload bytes.
+//! validated and rendered while the next one is read, then written in input order, so at most
+//! two batches are in memory. Only the renderer that needs every result up front (junit) keeps
+//! them, and then without payload bytes.
 //!
-//! Threads are `std::thread::scope`d: a batch is cut into runs of [`CHUNK`] payloads, workers
-//! take the next run from a shared counter and render it to one string, and the strings are
-//! written in input order. No thread pool crate is needed. The main thread only reads and
-//! writes, so validation and rendering scale with the threads.
+//! Threads are `std::thread::scope`d. A batch is cut into runs of [`CHUNK`] payloads queued for
+//! a [`Pool`] of `--jobs` − 1 workers that live as long as the run; each validates and renders
+//! a run to one buffer. The reading thread is the last of the `--jobs`: while it waits for a
+//! batch it takes runs from the queue too, then writes the buffers in input order. With
+//! `--jobs 1` it validates each batch itself. No thread pool crate is needed.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -17,6 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use crate::error::Error;
 use crate::position::{LineIndex, Position};
@@ -207,7 +209,7 @@ impl Batch {
 struct Rendered {
     summary: Summary,
     /// The output of the streaming formats: for json and sarif, items of their list.
-    text: String,
+    text: Vec<u8>,
     /// The results themselves, for the format that needs them all (junit).
     kept: Vec<Checked>,
 }
@@ -224,6 +226,10 @@ impl Render {
     /// Renders payloads in order.
     fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
         let mut out = Rendered::default();
+        if self.format == Format::Json && !self.quiet {
+            // A line per payload, about 150 bytes for a conforming one.
+            out.text.reserve(CHUNK * 160);
+        }
         let mut any = false;
         for checked in results {
             out.summary.add(&checked);
@@ -231,15 +237,22 @@ impl Render {
                 continue;
             }
             match self.format {
-                Format::Human => out
+                Format::Human => out.text.extend_from_slice(
+                    human::payload(&checked, human::Style::new(self.color)).as_bytes(),
+                ),
+                Format::Github => out
                     .text
-                    .push_str(&human::payload(&checked, human::Style::new(self.color))),
-                Format::Github => out.text.push_str(&report::github::payload(&checked)),
+                    .extend_from_slice(report::github::payload(&checked).as_bytes()),
                 Format::Json => {
-                    report::push_item(&mut out.text, &mut any, &report::json::payload(&checked));
+                    if any {
+                        out.text.extend_from_slice(b",\n");
+                    }
+                    report::json::payload(&mut out.text, &checked);
+                    any = true;
                 }
                 Format::Sarif => {
-                    report::push_item(&mut out.text, &mut any, &report::sarif::payload(&checked));
+                    let item = report::sarif::payload(&checked);
+                    report::push_item(&mut out.text, &mut any, item.as_bytes());
                 }
                 Format::Junit => out.kept.push(checked),
             }
@@ -292,7 +305,7 @@ impl<W: Write> Sink<W> {
             self.out.write_all(b",\n")?;
         }
         self.any = true;
-        self.out.write_all(rendered.text.as_bytes())
+        self.out.write_all(&rendered.text)
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -374,7 +387,7 @@ fn run_with<W: Write>(
     validator: &Validator,
     config: &Config,
     out: W,
-    feed: impl FnOnce(&mut Checker<'_, '_>, &mut Sink<W>) -> io::Result<()>,
+    feed: impl FnOnce(&mut Checker<'_>, &mut Sink<W>) -> io::Result<()>,
 ) -> Result<u8, Error> {
     let mut sink = Sink {
         out,
@@ -385,11 +398,20 @@ fn run_with<W: Write>(
         kept: Vec::new(),
         any: false,
     };
+    let render = sink.render();
+    let work = Work {
+        validator,
+        config,
+        render,
+        want_source: config.format == Format::Human && !config.quiet,
+    };
     let (result, failed) = std::thread::scope(|scope| {
         let mut checker = Checker {
-            scope,
             validator,
             config,
+            // With one thread, the reading thread validates each batch itself.
+            pool: (config.jobs > 1).then(|| Pool::start(scope, work)),
+            render,
             pending: Batch::default(),
             in_flight: None,
             failed: false,
@@ -419,19 +441,114 @@ fn run_with<W: Write>(
 
 /// Reads inputs into batches and validates each batch on all threads while the next one is
 /// read: at most two batches are in memory.
-struct Checker<'scope, 'env> {
-    scope: &'scope std::thread::Scope<'scope, 'env>,
+struct Checker<'env> {
     validator: &'env Validator,
     config: &'env Config,
+    /// Where the runs of payloads go to the workers; dropping it ends them.
+    /// `None` with `--jobs 1`: the reading thread validates.
+    pool: Option<Pool<'env>>,
+    render: Render,
     /// Payloads read and not yet validated.
     pending: Batch,
     /// The batch being validated, to emit before the next one.
-    in_flight: Option<std::thread::ScopedJoinHandle<'scope, Vec<Rendered>>>,
+    in_flight: Option<InFlight>,
     /// An input could not be read.
     failed: bool,
 }
 
-impl Checker<'_, '_> {
+/// A run of payloads for a worker: the jobs `jobs` of `batch`, the `index`-th run of it.
+struct Task {
+    batch: Arc<Batch>,
+    jobs: Range<usize>,
+    index: usize,
+    done: mpsc::Sender<(usize, Rendered)>,
+}
+
+/// A batch handed to the workers.
+struct InFlight {
+    batch: Arc<Batch>,
+    runs: usize,
+    done: mpsc::Receiver<(usize, Rendered)>,
+}
+
+/// What validating a run of payloads needs; the same for every worker of a run.
+#[derive(Clone, Copy)]
+struct Work<'env> {
+    validator: &'env Validator,
+    config: &'env Config,
+    render: Render,
+    want_source: bool,
+}
+
+impl Work<'_> {
+    /// Validates and renders a run of payloads, and sends it back.
+    fn run(self, task: Task) {
+        let jobs = task.batch.jobs.get(task.jobs.clone()).unwrap_or_default();
+        let rendered = self.render.all(jobs.iter().map(|job| {
+            check_job(
+                self.validator,
+                self.config,
+                &task.batch,
+                job,
+                self.want_source,
+            )
+        }));
+        // Let go of the batch first, so that the reader gets its buffers back.
+        drop(task.batch);
+        let _ = task.done.send((task.index, rendered));
+    }
+}
+
+/// The workers of a run and their queue of runs of payloads.
+///
+/// `--jobs N` starts N - 1 workers: the reading thread is the N-th, taking runs from the queue
+/// while it waits for a batch (see [`emit_batch`]), so that N threads share N cores without a
+/// thread that only waits. The workers live as long as the run, so that each keeps its
+/// allocator's memory warm (a thread per batch had every batch start on fresh pages).
+struct Pool<'env> {
+    /// Dropping it ends the workers.
+    tasks: mpsc::Sender<Task>,
+    queue: Arc<std::sync::Mutex<mpsc::Receiver<Task>>>,
+    work: Work<'env>,
+}
+
+impl<'env> Pool<'env> {
+    fn start<'scope>(scope: &'scope std::thread::Scope<'scope, 'env>, work: Work<'env>) -> Self {
+        let (tasks, queue) = mpsc::channel::<Task>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for _ in 1..work.config.jobs {
+            let queue = Arc::clone(&queue);
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked: the scope reports that.
+                    let Ok(task) = queue.lock().map(|q| q.recv()) else {
+                        return;
+                    };
+                    let Ok(task) = task else { return };
+                    work.run(task);
+                }
+            });
+        }
+        Pool { tasks, queue, work }
+    }
+
+    /// Runs one queued run of payloads on this thread; `false` when there is none to take.
+    fn help(&self) -> bool {
+        let task = match self.queue.try_lock() {
+            Ok(queue) => queue.try_recv().ok(),
+            Err(_) => None,
+        };
+        match task {
+            Some(task) => {
+                self.work.run(task);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Checker<'_> {
     /// Reads one input, validating and emitting whenever a batch is full. An input that cannot
     /// be read is reported on stderr.
     fn input<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> io::Result<()> {
@@ -560,16 +677,16 @@ impl Checker<'_, '_> {
             file: input.name.clone(),
         };
         let render = sink.render();
+        let (validator, want_source) = (self.validator, self.want_source());
         let chunks: Vec<_> = calls.calls.chunks(CHUNK / 2).collect();
         for batch in chunks.chunks(2 * BATCH_ITEMS / CHUNK) {
             let results = parallel_map(batch, self.config.jobs, |chunk| {
                 render.all(chunk.iter().flat_map(|call| {
-                    let exchange = self
-                        .validator
-                        .validate_exchange(&call.request.bytes, &call.response.bytes);
+                    let exchange =
+                        validator.validate_exchange(&call.request.bytes, &call.response.bytes);
                     [
-                        place.checked(&exchange.request, &call.request, self.want_source()),
-                        place.checked(&exchange.response, &call.response, self.want_source()),
+                        place.checked(&exchange.request, &call.request, want_source),
+                        place.checked(&exchange.response, &call.response, want_source),
                     ]
                 }))
             });
@@ -591,48 +708,95 @@ impl Checker<'_, '_> {
         if self.pending.jobs.is_empty() {
             return Ok(());
         }
-        let pending = std::mem::take(&mut self.pending);
-        let (validator, config) = (self.validator, self.config);
-        let want_source = self.want_source();
-        let render = sink.render();
-        let batch = self.scope.spawn(move || {
-            let chunks: Vec<&[Job]> = pending.jobs.chunks(CHUNK).collect();
-            parallel_map(&chunks, config.jobs, |chunk| {
-                render.all(
-                    chunk
-                        .iter()
-                        .map(|job| check_job(validator, config, &pending, job, want_source)),
-                )
-            })
-        });
-        match self.in_flight.replace(batch) {
-            Some(previous) => emit_batch(previous, sink),
-            None => Ok(()),
+        let Some(pool) = &self.pool else {
+            let want_source = self.want_source();
+            let (validator, config, batch) = (self.validator, self.config, &self.pending);
+            for jobs in batch.jobs.chunks(CHUNK) {
+                let checked = jobs
+                    .iter()
+                    .map(|job| check_job(validator, config, batch, job, want_source));
+                sink.emit(self.render.all(checked))?;
+            }
+            self.pending.data.clear();
+            self.pending.jobs.clear();
+            return sink.out.flush();
+        };
+        let batch = Arc::new(std::mem::take(&mut self.pending));
+        let (done, results) = mpsc::channel();
+        let count = batch.jobs.len();
+        let runs = count.div_ceil(CHUNK);
+        for index in 0..runs {
+            let task = Task {
+                batch: Arc::clone(&batch),
+                jobs: index * CHUNK..((index + 1) * CHUNK).min(count),
+                index,
+                done: done.clone(),
+            };
+            if pool.tasks.send(task).is_err() {
+                return Err(io::Error::other("a validation thread stopped"));
+            }
         }
+        let flight = InFlight {
+            batch,
+            runs,
+            done: results,
+        };
+        if let Some(previous) = self.in_flight.replace(flight) {
+            // The batch before is done with: its buffers take the next lines, so that reading
+            // touches the same memory again instead of faulting in fresh pages.
+            if let Some(mut spare) = emit_batch(previous, sink, self.pool.as_ref())? {
+                spare.data.clear();
+                spare.jobs.clear();
+                self.pending = spare;
+            }
+        }
+        Ok(())
     }
 
     /// Validates and emits everything read so far.
     fn drain<W: Write>(&mut self, sink: &mut Sink<W>) -> io::Result<()> {
         self.flush(sink)?;
         if let Some(batch) = self.in_flight.take() {
-            emit_batch(batch, sink)?;
+            emit_batch(batch, sink, self.pool.as_ref())?;
         }
         sink.out.flush()
     }
 }
 
-/// Waits for a batch and emits its results in order.
+/// Waits for a batch and emits its results in order; returns the batch's buffers when no
+/// worker holds them any more.
 fn emit_batch<W: Write>(
-    batch: std::thread::ScopedJoinHandle<'_, Vec<Rendered>>,
+    flight: InFlight,
     sink: &mut Sink<W>,
-) -> io::Result<()> {
-    let results = batch
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    for rendered in results {
-        sink.emit(rendered)?;
+    pool: Option<&Pool<'_>>,
+) -> io::Result<Option<Batch>> {
+    let stopped = || io::Error::other("a validation thread stopped");
+    let mut slots: Vec<Option<Rendered>> = (0..flight.runs).map(|_| None).collect();
+    let mut next = 0;
+    while next < flight.runs {
+        // Every run's sender is in a task; a worker that died dropped its task unanswered.
+        let (index, rendered) = match flight.done.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Disconnected) => return Err(stopped()),
+            Err(mpsc::TryRecvError::Empty) => {
+                // Nothing back yet: take a run from the queue, or else wait.
+                if pool.is_some_and(Pool::help) {
+                    continue;
+                }
+                flight.done.recv().map_err(|_| stopped())?
+            }
+        };
+        if let Some(slot) = slots.get_mut(index) {
+            *slot = Some(rendered);
+        }
+        // Write what is ready, in order, while the rest is being validated.
+        while let Some(rendered) = slots.get_mut(next).and_then(Option::take) {
+            sink.emit(rendered)?;
+            next += 1;
+        }
     }
-    sink.out.flush()
+    sink.out.flush()?;
+    Ok(Arc::try_unwrap(flight.batch).ok())
 }
 
 /// Why reading an input stopped.

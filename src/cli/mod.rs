@@ -253,9 +253,11 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
     } else {
         Profile::Default
     };
+    // `check` prints verdicts, never the typed payload: the faster path without it.
     let mut options = Options::default()
         .profile(profile)
-        .max_bytes(args.max_bytes);
+        .max_bytes(args.max_bytes)
+        .keep_payload(false);
     if let Some(zone) = &args.time_zone {
         options = options.time_zone(zone.as_str());
     }

@@ -14,6 +14,8 @@ use serde::Serialize;
 
 use super::{Checked, Summary};
 
+/// A payload's line as serde writes it: the reference for the hand-written [`payload`].
+#[cfg(test)]
 #[derive(Serialize)]
 struct PayloadOut<'a> {
     file: &'a str,
@@ -60,36 +62,89 @@ pub(crate) fn begin() -> String {
     "{\"payloads\": [\n".to_owned()
 }
 
-/// One payload's line, an item of the `payloads` list (see [`super::push_item`]).
-pub(crate) fn payload(checked: &Checked) -> String {
-    let out = PayloadOut {
-        file: &checked.origin.file,
-        line: checked.origin.line,
-        entry: checked.origin.entry.map(|e| e.to_string()),
-        kind: checked.kind.map(|k| k.as_str()),
-        verdict: checked.verdict(),
-        errors: checked.errors,
-        warnings: checked.warnings,
-        dropped: checked.dropped,
-        diagnostics: checked
-            .findings
-            .iter()
-            .map(|f| DiagnosticOut {
-                rule: f.rule.id(),
-                severity: f.severity.as_str(),
-                pointer: &f.pointer,
-                line: f.position.line,
-                column: f.position.column,
-                body: f.body.map(|p| PositionOut {
-                    line: p.line,
-                    column: p.column,
-                }),
-                message: &f.message,
-                hint: f.hint.as_deref(),
-            })
-            .collect(),
-    };
-    serde_json::to_string(&out).unwrap_or_default()
+/// Writes one payload's line, an item of the `payloads` list, onto `out`.
+///
+/// This runs for every payload of a run, so the line is written by hand, straight into the
+/// output buffer: `{"file":…,"line":…,"entry":…,"kind":…,"verdict":…,"errors":…,"warnings":…,
+/// "dropped":…,"diagnostics":[…]}`, as serde would write [`PayloadOut`] (a test compares them).
+pub(crate) fn payload(out: &mut Vec<u8>, checked: &Checked) {
+    // Writing into a `Vec` cannot fail.
+    out.extend_from_slice(b"{\"file\":");
+    let _ = serde_json::to_writer(&mut *out, &*checked.origin.file);
+    out.extend_from_slice(b",\"line\":");
+    match checked.origin.line {
+        Some(line) => push_number(out, line.into()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"entry\":");
+    match checked.origin.entry {
+        Some(entry) => {
+            let _ = serde_json::to_writer(&mut *out, &entry.to_string());
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"kind\":");
+    match checked.kind {
+        Some(kind) => {
+            out.push(b'"');
+            out.extend_from_slice(kind.as_str().as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"verdict\":\"");
+    out.extend_from_slice(checked.verdict().as_bytes());
+    for (name, count) in [
+        (&b"\",\"errors\":"[..], checked.errors),
+        (b",\"warnings\":", checked.warnings),
+        (b",\"dropped\":", checked.dropped),
+    ] {
+        out.extend_from_slice(name);
+        push_number(out, count as u64);
+    }
+    out.extend_from_slice(b",\"diagnostics\":");
+    if checked.findings.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        let _ = serde_json::to_writer(&mut *out, &diagnostics(checked));
+    }
+    out.push(b'}');
+}
+
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// The findings of a payload as the json format writes them.
+fn diagnostics(checked: &Checked) -> Vec<DiagnosticOut<'_>> {
+    checked
+        .findings
+        .iter()
+        .map(|f| DiagnosticOut {
+            rule: f.rule.id(),
+            severity: f.severity.as_str(),
+            pointer: &f.pointer,
+            line: f.position.line,
+            column: f.position.column,
+            body: f.body.map(|p| PositionOut {
+                line: p.line,
+                column: p.column,
+            }),
+            message: &f.message,
+            hint: f.hint.as_deref(),
+        })
+        .collect()
 }
 
 /// The summary and the document's end.
@@ -114,14 +169,51 @@ mod tests {
     use crate::report::tests::results;
 
     #[test]
+    fn numbers_are_written_in_full() {
+        for n in [0, 7, 10, 4096, u64::from(u32::MAX), u64::MAX] {
+            let mut out = Vec::new();
+            push_number(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn the_hand_written_line_is_what_serde_writes() {
+        let (results, _) = results();
+        for r in &results {
+            let mut line = Vec::new();
+            payload(&mut line, r);
+            let serde = serde_json::to_vec(&PayloadOut {
+                file: &r.origin.file,
+                line: r.origin.line,
+                entry: r.origin.entry.map(|e| e.to_string()),
+                kind: r.kind.map(|k| k.as_str()),
+                verdict: r.verdict(),
+                errors: r.errors,
+                warnings: r.warnings,
+                dropped: r.dropped,
+                diagnostics: diagnostics(r),
+            })
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                String::from_utf8(serde).unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn a_valid_document_with_every_field() {
         let (results, summary) = results();
-        let mut text = begin();
+        let mut text = begin().into_bytes();
         let mut any = false;
         for r in &results {
-            crate::report::push_item(&mut text, &mut any, &payload(r));
+            let mut item = Vec::new();
+            payload(&mut item, r);
+            crate::report::push_item(&mut text, &mut any, &item);
         }
-        text.push_str(&end(&summary));
+        text.extend_from_slice(end(&summary).as_bytes());
+        let text = String::from_utf8(text).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["payloads"][0]["file"], "in/a&b.ndjson");
         assert_eq!(value["payloads"][0]["line"], 3);

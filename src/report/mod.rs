@@ -205,14 +205,14 @@ impl Summary {
 /// Appends `item` to a list of items separated by `,\n` (the json format's payloads, the
 /// sarif format's results); `any` tells whether the list has an item already. An empty item
 /// adds nothing.
-pub(crate) fn push_item(out: &mut String, any: &mut bool, item: &str) {
+pub(crate) fn push_item(out: &mut Vec<u8>, any: &mut bool, item: &[u8]) {
     if item.is_empty() {
         return;
     }
     if *any {
-        out.push_str(",\n");
+        out.extend_from_slice(b",\n");
     }
-    out.push_str(item);
+    out.extend_from_slice(item);
     *any = true;
 }
 

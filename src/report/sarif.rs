@@ -185,12 +185,13 @@ mod tests {
     #[test]
     fn a_valid_sarif_log() {
         let (results, summary) = results();
-        let mut text = begin();
+        let mut text = begin().into_bytes();
         let mut any = false;
         for r in &results {
-            crate::report::push_item(&mut text, &mut any, &payload(r));
+            crate::report::push_item(&mut text, &mut any, payload(r).as_bytes());
         }
-        text.push_str(&end(&summary));
+        text.extend_from_slice(end(&summary).as_bytes());
+        let text = String::from_utf8(text).unwrap();
         let log: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(log["version"], "2.1.0");
         let run = &log["runs"][0];
