@@ -229,6 +229,27 @@ fn run_ends(word: u64) -> u64 {
     (zero_in(quote) | zero_in(backslash) | below_space) & HIGH
 }
 
+/// The offset of the first byte at or after `pos` that ends a plain run of a string (see
+/// [`run_ends`]), or the end of `bytes`: eight bytes at a time, then byte by byte near the end.
+fn run_end(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(word) = bytes.get(pos..pos + 8) {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(word);
+        let ends = run_ends(u64::from_le_bytes(eight));
+        if ends != 0 {
+            return pos + (ends.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
 struct Scanner<'a> {
     /// The payload, known to be UTF-8.
     text: &'a str,
@@ -403,27 +424,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Eight bytes at a time to the first byte that ends the run, then byte by byte
-            // near the end of the input.
-            loop {
-                let Some(word) = self.bytes.get(self.pos..self.pos + 8) else {
-                    while let Some(&b) = self.bytes.get(self.pos) {
-                        if b == b'"' || b == b'\\' || b < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
-                    break;
-                };
-                let mut eight = [0; 8];
-                eight.copy_from_slice(word);
-                let ends = run_ends(u64::from_le_bytes(eight));
-                if ends != 0 {
-                    self.pos += (ends.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                self.pos += 8;
-            }
+            self.pos = run_end(self.bytes, self.pos);
             match self.peek()? {
                 b'"' => {
                     let text = self.text.get(start..self.pos)?;

@@ -30,7 +30,11 @@ pub fn check(
         .filter(|p| p["verdict"] == "violates")
         .count() as u64;
     assert_eq!(summary["violating"].as_u64(), Some(violating));
-    assert_eq!(code, u8::from(violating > 0), "the exit code tells the verdict");
+    assert_eq!(
+        code,
+        u8::from(violating > 0),
+        "the exit code tells the verdict"
+    );
     for p in payloads {
         let (errors, warnings) = (p["errors"].as_u64(), p["warnings"].as_u64());
         let kept = p["diagnostics"].as_array().expect("an array").len() as u64;
@@ -44,7 +48,10 @@ pub fn check(
     let format = OTHER_FORMATS[bytes.len() % OTHER_FORMATS.len()];
     let (other_code, text) =
         check_bytes(validator, har, format, max_bytes, bytes).expect("read once, read again");
-    assert_eq!(other_code, code, "the exit code does not depend on the format");
+    assert_eq!(
+        other_code, code,
+        "the exit code does not depend on the format"
+    );
     let text = String::from_utf8(text).expect("the output is UTF-8");
     match format {
         "sarif" => {
@@ -97,7 +104,10 @@ pub fn check_positions(doc: &Value, bytes: &[u8]) {
         for d in p["diagnostics"].as_array().expect("an array") {
             let line = d["line"].as_u64().expect("a line");
             let column = d["column"].as_u64().expect("a column");
-            assert!(line >= 1 && line as usize <= lines.len(), "line {line}: {d}");
+            assert!(
+                line >= 1 && line as usize <= lines.len(),
+                "line {line}: {d}"
+            );
             assert!(
                 column >= 1 && column as usize <= lines[line as usize - 1] + 1,
                 "column {column} past the end of line {line}: {d}"

@@ -7,6 +7,8 @@
 //! - a conforming report has its typed payload (no profile here downgrades an error), which
 //!   serializes back to a payload that conforms and types to the same value;
 //! - the strict profile finds exactly what the default one finds, every finding an error;
+//! - without the typed payload (`keep_payload(false)`, the one-pass scan for clean payloads)
+//!   the report is the same, less the payload;
 //! - the text stage agrees with `serde_json` on what is JSON;
 //! - no message, hint or `Debug` output shows a credential (`iotToken`, `cloudToken`);
 //! - an exchange's request report is the request's own, and its response report is the
@@ -18,14 +20,17 @@
 
 use std::sync::LazyLock;
 
-use cloudstorage_contract::{
-    Kind, Options, Payload, Profile, Report, Rule, Severity, Validator,
-};
+use cloudstorage_contract::{Kind, Options, Payload, Profile, Report, Rule, Severity, Validator};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 static DEFAULT: LazyLock<Validator> =
     LazyLock::new(|| Validator::new(Options::default()).expect("the default options are valid"));
+
+/// The default options without the typed payload: clean payloads take the one-pass scan.
+static VERDICTS: LazyLock<Validator> = LazyLock::new(|| {
+    Validator::new(Options::default().keep_payload(false)).expect("the options are valid")
+});
 
 static STRICT: LazyLock<Validator> = LazyLock::new(|| {
     Validator::new(Options::default().profile(Profile::Strict))
@@ -49,6 +54,29 @@ fuzz_target!(|data: &[u8]| {
     check_round_trip(&report);
     check_text_stage(&report, data);
     check_credentials(&report, data);
+
+    // Without the payload, the same report: the scan never accepts what the full path reports.
+    let verdicts = VERDICTS.validate(data);
+    assert_eq!(verdicts.payload(), None);
+    assert_eq!(
+        findings(&verdicts),
+        findings(&report),
+        "keep_payload(false) finds the same"
+    );
+    assert_eq!(
+        (
+            verdicts.kind(),
+            verdicts.error_count(),
+            verdicts.warning_count(),
+            verdicts.dropped()
+        ),
+        (
+            report.kind(),
+            report.error_count(),
+            report.warning_count(),
+            report.dropped()
+        ),
+    );
 
     let strict = STRICT.validate(data);
     check_report(&strict, data, 100, true);
@@ -143,7 +171,11 @@ fn check_report(report: &Report, bytes: &[u8], max_diagnostics: usize, strict: b
     }
     let mut previous = 0;
     for d in diagnostics {
-        assert!(d.offset() <= bytes.len(), "offset {} past the end", d.offset());
+        assert!(
+            d.offset() <= bytes.len(),
+            "offset {} past the end",
+            d.offset()
+        );
         assert!(d.offset() >= previous, "findings in input order");
         previous = d.offset();
         assert_eq!(d.position(), naive_position(bytes, d.offset()));
@@ -200,7 +232,11 @@ fn check_round_trip(report: &Report) {
         "a typed payload serializes to a conforming one: {} gives {again:?}",
         String::from_utf8_lossy(&text)
     );
-    assert_eq!(again.payload(), Some(payload), "the round trip keeps the value");
+    assert_eq!(
+        again.payload(),
+        Some(payload),
+        "the round trip keeps the value"
+    );
 }
 
 const TEXT_RULES: [Rule; 4] = [
@@ -261,13 +297,12 @@ fn check_credentials(report: &Report, bytes: &[u8]) {
             credentials(v, &mut secrets);
         }
     }
-    let shown = |report: &Report, secret: &str| {
-        report
-            .diagnostics()
-            .iter()
-            .any(|d| d.message().contains(secret) || d.hint().is_some_and(|h| h.contains(secret)))
-            || format!("{report:?}").contains(secret)
-    };
+    let shown =
+        |report: &Report, secret: &str| {
+            report.diagnostics().iter().any(|d| {
+                d.message().contains(secret) || d.hint().is_some_and(|h| h.contains(secret))
+            }) || format!("{report:?}").contains(secret)
+        };
     for secret in secrets {
         if secret.chars().count() < 8
             || secret.contains(['"', '\\'])

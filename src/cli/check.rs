@@ -195,8 +195,9 @@ struct Batch {
 }
 
 impl Batch {
-    fn is_full(&self) -> bool {
-        self.jobs.len() >= BATCH_ITEMS || self.data.len() >= BATCH_BYTES
+    /// Whether the batch holds `items` payloads or [`BATCH_BYTES`] bytes.
+    fn is_full(&self, items: usize) -> bool {
+        self.jobs.len() >= items || self.data.len() >= BATCH_BYTES
     }
 
     fn bytes(&self, range: &Range<usize>) -> &[u8] {
@@ -413,6 +414,7 @@ fn run_with<W: Write>(
             pool: (config.jobs > 1).then(|| Pool::start(scope, work)),
             render,
             pending: Batch::default(),
+            batch_items: 4 * CHUNK,
             in_flight: None,
             failed: false,
         };
@@ -450,6 +452,9 @@ struct Checker<'env> {
     render: Render,
     /// Payloads read and not yet validated.
     pending: Batch,
+    /// How many payloads make a batch: a few runs at first, so that the other threads start
+    /// early, then twice as many each batch up to [`BATCH_ITEMS`].
+    batch_items: usize,
     /// The batch being validated, to emit before the next one.
     in_flight: Option<InFlight>,
     /// An input could not be read.
@@ -567,7 +572,7 @@ impl Checker<'_> {
                 self.failed = true;
             }
         }
-        if self.pending.is_full() {
+        if self.pending.is_full(self.batch_items) {
             self.flush(sink)?;
         }
         Ok(())
@@ -637,7 +642,7 @@ impl Checker<'_> {
                 },
                 content,
             });
-            if self.pending.is_full() {
+            if self.pending.is_full(self.batch_items) {
                 self.flush(sink)?;
             }
         }
@@ -708,6 +713,7 @@ impl Checker<'_> {
         if self.pending.jobs.is_empty() {
             return Ok(());
         }
+        self.batch_items = (2 * self.batch_items).min(BATCH_ITEMS);
         let Some(pool) = &self.pool else {
             let want_source = self.want_source();
             let (validator, config, batch) = (self.validator, self.config, &self.pending);

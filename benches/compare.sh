@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Reproduces the README's command-line comparison: lines per second over one NDJSON file of
+# `order/get` responses (90% conforming), for `cloudstorage-contract check` and its peers, all in
+# one run on this machine.
+#
+#   benches/compare.sh [--lines N] [--runs R] [--big GIB]
+#
+# --lines N   lines in the corpus (default 100000)
+# --runs R    rounds; each runs every tool once, and the fastest run of a tool counts (default 5)
+# --big GIB   also check a GIB-gigabyte copy of the corpus and report peak memory (default 0: skip)
+#
+# One-thread rows run pinned to one core (`taskset -c 0`) where taskset exists. The peers that
+# cannot be installed (no Node.js, no network to the registries) are skipped, with the reason.
+# The Node.js and Python peers are installed under target/bench/, never system-wide.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lines=100000
+runs=5
+big=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --lines) lines=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --big) big=$2; shift 2 ;;
+        *) echo "usage: benches/compare.sh [--lines N] [--runs R] [--big GIB]" >&2; exit 2 ;;
+    esac
+done
+
+work=target/bench
+mkdir -p "$work"
+cargo build --quiet --release --bin cloudstorage-contract --example baseline
+cli=target/release/cloudstorage-contract
+baseline=target/release/examples/baseline
+schema=schemas/order-get.response.schema.json
+
+# The corpus: nine conforming responses, then one near miss, and again; the same bytes on every
+# machine (`sample` is seeded).
+corpus="$work/responses-$lines.ndjson"
+if [ ! -s "$corpus" ]; then
+    invalid=$((lines / 10))
+    valid=$((lines - invalid))
+    "$cli" sample --kind response --count "$valid" --seed 1 >"$work/valid.ndjson"
+    "$cli" sample --kind response --count "$invalid" --seed 1 --invalid >"$work/invalid.ndjson" 2>/dev/null
+    awk 'NR == FNR { bad[FNR] = $0; next } { print; if (FNR % 9 == 0 && k < length(bad)) print bad[++k] }
+         END { while (k < length(bad)) print bad[++k] }' "$work/invalid.ndjson" "$work/valid.ndjson" >"$corpus"
+    rm "$work/valid.ndjson" "$work/invalid.ndjson"
+fi
+count=$(grep -c . "$corpus")
+bytes=$(wc -c <"$corpus")
+
+pin=()
+if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
+    pin=(taskset -c 0)
+fi
+
+# Peers: install what can be installed, skip the rest.
+skipped=()
+node_dir="$work/node"
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    if [ ! -d "$node_dir/node_modules/ajv" ]; then
+        mkdir -p "$node_dir"
+        cp benches/peers/package.json "$node_dir/"
+        npm install --silent --no-audit --no-fund --prefix "$node_dir" >/dev/null 2>&1 ||
+            skipped+=("ajv: npm install failed")
+    fi
+    cp benches/peers/ajv.mjs "$node_dir/"
+else
+    skipped+=("ajv: no node/npm")
+fi
+venv="$work/venv"
+if command -v python3 >/dev/null; then
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jsonschema, fastjsonschema' 2>/dev/null; then
+        python3 -m venv "$venv" &&
+            "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+                -r benches/peers/requirements.txt >/dev/null 2>&1 ||
+            skipped+=("python: pip install failed")
+    fi
+else
+    skipped+=("python: no python3")
+fi
+
+# The tools, as shell functions; each runs once, its output to $work/out.
+names=()
+tool() { # name, then the command
+    local i=${#names[@]}
+    names+=("$1")
+    shift
+    eval "run_$i() { $(printf '%q ' "$@") >\"$work/out\" 2>/dev/null || true; }"
+}
+
+tool "cloudstorage-contract check, 1 thread" \
+    "${pin[@]}" "$cli" check --jobs 1 --ndjson --format json "$corpus"
+tool "cloudstorage-contract check, 2 threads" \
+    "$cli" check --jobs 2 --ndjson --format json "$corpus"
+tool "serde_json into Value alone" "${pin[@]}" "$baseline" value "$corpus"
+tool "serde_json Value + jsonschema is_valid" "${pin[@]}" "$baseline" schema "$corpus"
+tool "serde_json typed into structs" "${pin[@]}" "$baseline" typed "$corpus"
+if [ -d "$node_dir/node_modules/ajv" ]; then
+    tool "ajv 8 on Node $(node --version) (JSON.parse + validate)" \
+        "${pin[@]}" node "$node_dir/ajv.mjs" "$schema" "$corpus"
+fi
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import jsonschema, fastjsonschema' 2>/dev/null; then
+    py=$("$venv/bin/python" -c 'import platform; print(platform.python_version())')
+    tool "Python $py jsonschema (json.loads + is_valid)" \
+        "${pin[@]}" "$venv/bin/python" benches/peers/python_peers.py jsonschema "$schema" "$corpus"
+    tool "Python $py fastjsonschema" \
+        "${pin[@]}" "$venv/bin/python" benches/peers/python_peers.py fastjsonschema "$schema" "$corpus"
+fi
+
+# Round robin: every tool once per round, so that a slow spell of this shared machine hits
+# them all alike. Rates come from each tool's fastest run; ratios are the median, over the
+# rounds, of the tool's time over the one-thread check's time in the same round.
+best=()
+times=()
+for _ in $(seq "$runs"); do
+    for i in "${!names[@]}"; do
+        start=$(date +%s%N)
+        "run_$i"
+        t=$(( $(date +%s%N) - start ))
+        times[$i]="${times[$i]:-} $t"
+        if [ -z "${best[$i]:-}" ] || [ "$t" -lt "${best[$i]}" ]; then best[$i]=$t; fi
+    done
+done
+median_ratio() { # the times of a tool, the times of the reference, round by round
+    paste <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) |
+        awk '{ print $1 / $2 }' | sort -g |
+        awk '{ r[NR] = $1 } END { m = (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; printf "%.2f", m }'
+}
+
+echo "corpus: $count lines, $bytes bytes ($corpus); $runs rounds; one-thread rows pinned: ${pin[*]:-no}"
+echo
+echo "| tool | lines/s (fastest run) | time vs check, 1 thread (median of rounds) |"
+echo "|---|---:|---:|"
+for i in "${!names[@]}"; do
+    rate=$(awk -v n="$count" -v t="${best[$i]}" 'BEGIN { printf "%.0f", n / (t / 1e9) }')
+    echo "| ${names[$i]} | $rate | $(median_ratio "${times[$i]}" "${times[0]}")× |"
+done
+for s in "${skipped[@]+"${skipped[@]}"}"; do echo "skipped: $s"; done
+
+if [ "$big" != 0 ]; then
+    target_bytes=$((big * 1024 * 1024 * 1024))
+    bigfile="$work/responses-${big}g.ndjson"
+    if [ ! -s "$bigfile" ] || [ "$(wc -c <"$bigfile")" -lt "$target_bytes" ]; then
+        : >"$bigfile"
+        while [ "$(wc -c <"$bigfile")" -lt "$target_bytes" ]; do cat "$corpus" >>"$bigfile"; done
+    fi
+    echo
+    for jobs in 1 2; do
+        if [ -x /usr/bin/time ]; then
+            /usr/bin/time -f "%M" -o "$work/rss" "$cli" check --jobs "$jobs" --ndjson --format json "$bigfile" >/dev/null || true
+            # time(1) writes "Command exited with non-zero status 1" first when some line violates.
+            echo "$(wc -c <"$bigfile") bytes, --jobs $jobs: peak RSS $(( $(tail -n 1 "$work/rss") / 1024 )) MiB"
+        else
+            echo "skipped: peak memory (no /usr/bin/time)"
+        fi
+    done
+fi
