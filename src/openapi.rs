@@ -63,8 +63,9 @@ pub fn generate() -> Value {
                         tells success (200, with the order in `data`) or failure (another code, \
                         `data` null). A contract gateway (the crate's `tower` layer in enforce \
                         mode) answers a request that breaks the contract with 400, one over its \
-                        size limit with 413, and an upstream response that breaks the contract \
-                        with 502, in the same envelope.",
+                        size limit with 413, a compressed one with 415, and an upstream response \
+                        that breaks the contract (or is over the limit, or compressed) with 502, \
+                        in the same envelope.",
                     "requestBody": {
                         "required": true,
                         "content": json_body("OrderGetRequest", None),
@@ -77,6 +78,7 @@ pub fn generate() -> Value {
                         },
                         "400": { "$ref": "#/components/responses/ContractError" },
                         "413": { "$ref": "#/components/responses/ContractError" },
+                        "415": { "$ref": "#/components/responses/ContractError" },
                         "502": { "$ref": "#/components/responses/ContractError" },
                     },
                 },

@@ -12,8 +12,9 @@
 //! - **observe** passes everything through, byte for byte, and hands each verdict to a
 //!   callback ([`ContractLayer::on_inspection`]);
 //! - **enforce** answers a request that breaks the contract with `400` without calling
-//!   upstream, a request over the size limit with `413`, and an upstream response that breaks
-//!   the contract (or is over the limit) with `502`. The answer is the platform's own error
+//!   upstream, a request over the size limit with `413`, a compressed request with `415`, and
+//!   an upstream response that breaks the contract (or is over the limit, or compressed) with
+//!   `502`. The answer is the platform's own error
 //!   envelope, `{"code": 400, "message": …, "localizedMsg": …, "data": null}`, whose message
 //!   names the rule and the JSON Pointer of the first errors, never a credential.
 //!
@@ -54,6 +55,11 @@
 //! - A request without `Content-Type` is read as JSON: the endpoint speaks nothing else, and
 //!   an enforcing gateway must not be bypassed by leaving the header out. A request that
 //!   declares another media type is not this endpoint's traffic and passes untouched.
+//! - A compressed body (`Content-Encoding` other than `identity`) cannot be checked without
+//!   decompressing it, which a contract layer should not do behind the application's back. In
+//!   observe mode it passes unread, with an [`Outcome::Encoded`] verdict; in enforce mode a
+//!   compressed request is refused with `415`, and the forwarded request loses its
+//!   `Accept-Encoding`, so that upstream answers uncompressed (a compressed answer is `502`).
 //! - Declared lengths are checked first: a `Content-Length` over the limit is refused (enforce)
 //!   or streamed through (observe) without reading a byte. Otherwise the body is read up to the
 //!   limit and no further.
@@ -111,7 +117,7 @@ pub enum Mode {
 pub enum Action {
     /// Passed on, unchanged.
     Forwarded,
-    /// Replaced by the layer's own answer with this status (400, 413 or 502).
+    /// Replaced by the layer's own answer with this status (400, 413, 415 or 502).
     Rejected(StatusCode),
 }
 
@@ -129,6 +135,9 @@ pub enum Outcome {
     },
     /// The body stream failed before its end: not validated.
     Interrupted,
+    /// The body is compressed (a `Content-Encoding` other than `identity`): not read, not
+    /// validated.
+    Encoded,
 }
 
 /// One verdict, handed to the [`ContractLayer::on_inspection`] callback: one for the request,
@@ -149,7 +158,7 @@ impl Inspection {
     pub fn report(&self) -> Option<&Report> {
         match &self.outcome {
             Outcome::Checked(report) => Some(report),
-            Outcome::TooLarge { .. } | Outcome::Interrupted => None,
+            Outcome::TooLarge { .. } | Outcome::Interrupted | Outcome::Encoded => None,
         }
     }
 }
@@ -332,6 +341,15 @@ fn is_json(headers: &HeaderMap) -> bool {
             .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
 }
 
+/// Whether a message's body is compressed: a `Content-Encoding` other than `identity`.
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("unreadable").split(','))
+        .any(|coding| !coding.trim().eq_ignore_ascii_case("identity") && !coding.trim().is_empty())
+}
+
 /// The `Content-Length` a message declares, if it declares a valid one.
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
@@ -364,7 +382,22 @@ where
     ResBody: Body,
 {
     let enforce = config.mode == Mode::Enforce;
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    if is_encoded(&parts.headers) {
+        if enforce {
+            let status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            config.notify(Kind::Request, Outcome::Encoded, Action::Rejected(status));
+            return Ok(rejection(status, Kind::Request, &Fault::Encoded));
+        }
+        config.notify(Kind::Request, Outcome::Encoded, Action::Forwarded);
+        let request = Request::from_parts(parts, ContractBody::new(body));
+        let response = inner.call(request).await?;
+        return Ok(response.map(ContractBody::new));
+    }
+    if enforce {
+        // The answer must be checked, so ask upstream for it uncompressed.
+        parts.headers.remove(header::ACCEPT_ENCODING);
+    }
     let declared = declared_length(&parts.headers);
     let (body, request_bytes) = match collect(body, declared, config.max_request_bytes).await {
         Collected::Whole { data, trailers } => {
@@ -423,8 +456,16 @@ where
         return Ok(response.map(ContractBody::new));
     }
     let (parts, body) = response.into_parts();
-    let declared = declared_length(&parts.headers);
     let status = StatusCode::BAD_GATEWAY;
+    if is_encoded(&parts.headers) {
+        if enforce {
+            config.notify(Kind::Response, Outcome::Encoded, Action::Rejected(status));
+            return Ok(rejection(status, Kind::Response, &Fault::Encoded));
+        }
+        config.notify(Kind::Response, Outcome::Encoded, Action::Forwarded);
+        return Ok(Response::from_parts(parts, ContractBody::new(body)));
+    }
+    let declared = declared_length(&parts.headers);
     let body = match collect(body, declared, config.max_response_bytes).await {
         Collected::Whole { data, trailers } => {
             let report = match &request_bytes {
@@ -493,6 +534,23 @@ mod tests {
             map.insert(header::CONTENT_TYPE, http::HeaderValue::from_static(value));
         }
         map
+    }
+
+    #[test]
+    fn compressed_bodies() {
+        let coded = |values: &[&'static str]| {
+            let mut map = HeaderMap::new();
+            for v in values {
+                map.append(header::CONTENT_ENCODING, http::HeaderValue::from_static(v));
+            }
+            is_encoded(&map)
+        };
+        assert!(!coded(&[]));
+        assert!(!coded(&["identity"]));
+        assert!(!coded(&["Identity", " identity "]));
+        assert!(coded(&["gzip"]));
+        assert!(coded(&["identity, br"]));
+        assert!(coded(&["identity", "deflate"]));
     }
 
     #[test]

@@ -164,6 +164,8 @@ impl Server {
 struct Upstream {
     calls: Arc<AtomicUsize>,
     received: Arc<Mutex<Vec<Bytes>>>,
+    /// The `Accept-Encoding` of every JSON request.
+    accept_encoding: Arc<Mutex<Vec<Option<HeaderValue>>>>,
 }
 
 impl Upstream {
@@ -210,6 +212,8 @@ async fn order_get(
     if !is_json_request(request.headers()) {
         return echo(request.into_body());
     }
+    let accept = request.headers().get(header::ACCEPT_ENCODING).cloned();
+    upstream.accept_encoding.lock().expect("lock").push(accept);
     let body = request
         .into_body()
         .collect()
@@ -218,8 +222,15 @@ async fn order_get(
         .unwrap_or_default();
     upstream.received.lock().expect("lock").push(body.clone());
     let (content_type, answer) = upstream_answer(&body);
-    Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
+    let mut response = Response::builder().header(header::CONTENT_TYPE, content_type);
+    if body.windows(10).any(|w| w == b"order-gzip") {
+        // Bytes that only claim to be gzip: the layer must not read them either way.
+        response = response.header(header::CONTENT_ENCODING, "gzip");
+        return response
+            .body(axum::body::Body::from(&b"\x1f\x8b not really gzip"[..]))
+            .expect("response");
+    }
+    response
         .body(axum::body::Body::from(answer))
         .expect("response")
 }
@@ -730,4 +741,114 @@ async fn servers_stop_when_dropped() {
     upstream.stop().await;
     let connect = tokio::time::timeout(TIMEOUT, tokio::net::TcpStream::connect(addr)).await;
     assert!(matches!(connect, Ok(Err(_))), "the listener is closed");
+}
+
+/// Sends `body` as a JSON request with extra headers.
+async fn send_with(server: &Server, headers: &[(header::HeaderName, &str)], body: Bytes) -> Answer {
+    let mut request =
+        Request::post(server.url(ORDER_GET)).header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        request = request.header(name, *value);
+    }
+    let request = request.body(Full::new(body).boxed()).expect("request");
+    let exchange = async {
+        let response = client().request(request).await.expect("a response");
+        let status = response.status();
+        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body")
+            .to_bytes();
+        Answer {
+            status,
+            content_type,
+            body,
+        }
+    };
+    tokio::time::timeout(TIMEOUT, exchange)
+        .await
+        .expect("an answer within the timeout")
+}
+
+fn outcomes(seen: &Seen) -> Vec<(Kind, Action, bool)> {
+    seen.lock()
+        .expect("lock")
+        .iter()
+        .map(|i| (i.kind, i.action, matches!(i.outcome, Outcome::Encoded)))
+        .collect()
+}
+
+#[tokio::test]
+async fn compressed_bodies_are_never_read() {
+    let (upstream, counter) = spawn_upstream().await;
+    let gzip = [(header::CONTENT_ENCODING, "gzip")];
+
+    // Observe: a compressed request and a compressed answer pass unread, byte for byte.
+    let (gateway, seen) = spawn_gateway(&upstream, layer(Mode::Observe)).await;
+    let request = order_request("order-ok");
+    let answer = send_with(&gateway, &gzip, request.clone()).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(counter.last_received(), Some(request));
+    assert_eq!(outcomes(&seen), [(Kind::Request, Action::Forwarded, true)]);
+    let accept = [(header::ACCEPT_ENCODING, "gzip")];
+    let answer = send_with(&gateway, &accept, order_request("order-gzip")).await;
+    assert_eq!(&answer.body[..], b"\x1f\x8b not really gzip");
+    assert_eq!(
+        outcomes(&seen)[1..],
+        [
+            (Kind::Request, Action::Forwarded, false),
+            (Kind::Response, Action::Forwarded, true)
+        ]
+    );
+    // Observe changes no header either.
+    let forwarded = counter
+        .accept_encoding
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .flatten();
+    assert_eq!(forwarded, Some(HeaderValue::from_static("gzip")));
+    gateway.stop().await;
+
+    // Enforce: a compressed request is refused with 415, upstream is asked for an
+    // uncompressed answer, and a compressed one anyway is refused with 502.
+    let calls = counter.calls();
+    let (gateway, seen) = spawn_gateway(&upstream, layer(Mode::Enforce)).await;
+    let answer = send_with(&gateway, &gzip, order_request("order-ok")).await;
+    let message = assert_envelope(&answer, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(message.contains("compressed"), "{message}");
+    assert_eq!(counter.calls(), calls, "upstream must not be called");
+    let answer = send_with(&gateway, &accept, order_request("order-ok")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let forwarded = counter
+        .accept_encoding
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .flatten();
+    assert_eq!(forwarded, None, "enforce asks upstream for identity");
+    let answer = send_with(&gateway, &accept, order_request("order-gzip")).await;
+    assert_envelope(&answer, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        outcomes(&seen),
+        [
+            (
+                Kind::Request,
+                Action::Rejected(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                true
+            ),
+            (Kind::Request, Action::Forwarded, false),
+            (Kind::Response, Action::Forwarded, false),
+            (Kind::Request, Action::Forwarded, false),
+            (
+                Kind::Response,
+                Action::Rejected(StatusCode::BAD_GATEWAY),
+                true
+            ),
+        ]
+    );
 }

@@ -23,6 +23,8 @@ pub(crate) enum Fault<'r> {
     TooLarge(usize),
     /// The body stream failed before its end.
     Interrupted,
+    /// The body is compressed (`Content-Encoding`), so it cannot be checked.
+    Encoded,
 }
 
 /// The error envelope for `status`, about a body of `kind`.
@@ -66,6 +68,12 @@ fn messages(kind: Kind, fault: &Fault<'_>) -> (String, String) {
         Fault::Interrupted => (
             format!("{what} body ended with an error before it was complete"),
             format!("{what_zh}体未完整读取"),
+        ),
+        Fault::Encoded => (
+            format!(
+                "{what} body is compressed, so the gateway cannot check it; send it uncompressed"
+            ),
+            format!("{what_zh}体经过压缩，网关无法校验；请发送未压缩的内容"),
         ),
     }
 }
