@@ -348,10 +348,10 @@ impl Answer {
     }
 }
 
-async fn send(url: Uri, content_type: Option<&str>, body: ClientBody) -> Answer {
+async fn send(url: Uri, headers: &[(header::HeaderName, &str)], body: ClientBody) -> Answer {
     let mut request = Request::post(url);
-    if let Some(content_type) = content_type {
-        request = request.header(header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        request = request.header(name, *value);
     }
     let request = request.body(body).expect("request");
     let exchange = async {
@@ -376,12 +376,7 @@ async fn send(url: Uri, content_type: Option<&str>, body: ClientBody) -> Answer 
 }
 
 async fn post(server: &Server, body: Bytes) -> Answer {
-    send(
-        server.url(ORDER_GET),
-        Some("application/json"),
-        Full::new(body).boxed(),
-    )
-    .await
+    send_with(server, &[], body).await
 }
 
 /// `(kind, action, rules of the errors)` of each inspection, or `TooLarge` as a rule-less row.
@@ -609,7 +604,7 @@ async fn size_limits_hold() {
     drop(tx);
     let answer = send(
         enforcing.url(ORDER_GET),
-        Some("application/json"),
+        &[(header::CONTENT_TYPE, "application/json")],
         ChannelBody(rx).boxed(),
     )
     .await;
@@ -743,33 +738,11 @@ async fn servers_stop_when_dropped() {
     assert!(matches!(connect, Ok(Err(_))), "the listener is closed");
 }
 
-/// Sends `body` as a JSON request with extra headers.
-async fn send_with(server: &Server, headers: &[(header::HeaderName, &str)], body: Bytes) -> Answer {
-    let mut request =
-        Request::post(server.url(ORDER_GET)).header(header::CONTENT_TYPE, "application/json");
-    for (name, value) in headers {
-        request = request.header(name, *value);
-    }
-    let request = request.body(Full::new(body).boxed()).expect("request");
-    let exchange = async {
-        let response = client().request(request).await.expect("a response");
-        let status = response.status();
-        let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("the body")
-            .to_bytes();
-        Answer {
-            status,
-            content_type,
-            body,
-        }
-    };
-    tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .expect("an answer within the timeout")
+/// Sends `body` as a JSON request, with extra headers.
+async fn send_with(server: &Server, extra: &[(header::HeaderName, &str)], body: Bytes) -> Answer {
+    let mut headers = vec![(header::CONTENT_TYPE, "application/json")];
+    headers.extend_from_slice(extra);
+    send(server.url(ORDER_GET), &headers, Full::new(body).boxed()).await
 }
 
 fn outcomes(seen: &Seen) -> Vec<(Kind, Action, bool)> {
