@@ -37,10 +37,10 @@ enum Shape {
     Integer {
         min: i128,
         max: i128,
-        slot: Slot,
+        slot: Option<Slot>,
     },
     /// One of the codes of an integer enum, kept.
-    Enum(&'static [u8], Slot),
+    Enum(&'static [u8], Option<Slot>),
     Bool,
     Object(&'static [Member]),
     /// The order object ([`ORDER`]), whose presence is kept.
@@ -53,10 +53,8 @@ enum Slot {
     Version,
     ApiVer,
     Code,
-    Copies,
     Status,
     PaymentStatus,
-    RecordType,
     OrderType,
     PreConsume,
     Start,
@@ -93,7 +91,7 @@ const fn optional(name: &'static str, shape: Shape) -> Member {
     }
 }
 
-const fn integer(min: i128, max: i128, slot: Slot) -> Shape {
+const fn integer(min: i128, max: i128, slot: Option<Slot>) -> Shape {
     Shape::Integer { min, max, slot }
 }
 
@@ -124,7 +122,7 @@ const RESPONSE: &[Member] = &[
     optional("id", Shape::Text),
     member(
         "code",
-        integer(i32::MIN as i128, i32::MAX as i128, Slot::Code),
+        integer(i32::MIN as i128, i32::MAX as i128, Some(Slot::Code)),
     ),
     optional("message", Shape::Text),
     optional("localizedMsg", Shape::Text),
@@ -136,24 +134,27 @@ const ORDER: &[Member] = &[
     member("identityId", Shape::Text),
     member("commodityCode", Shape::Text),
     member("specification", Shape::Text),
-    member("copies", integer(1, u32::MAX as i128, Slot::Copies)),
+    member("copies", integer(1, u32::MAX as i128, None)),
     member("price", Shape::Price),
     member("userName", Shape::Text),
     member("userId", Shape::Text),
     member("orderId", Shape::Text),
     member("outOrderNo", Shape::Text),
-    member("status", Shape::Enum(&[0, 1, 2, 3], Slot::Status)),
+    member("status", Shape::Enum(&[0, 1, 2, 3], Some(Slot::Status))),
     member(
         "paymentStatus",
-        Shape::Enum(&[0, 1, 2], Slot::PaymentStatus),
+        Shape::Enum(&[0, 1, 2], Some(Slot::PaymentStatus)),
     ),
-    member("recordType", Shape::Enum(&[1, 2], Slot::RecordType)),
-    member("orderType", Shape::Enum(&[0, 1], Slot::OrderType)),
+    member("recordType", Shape::Enum(&[1, 2], None)),
+    member("orderType", Shape::Enum(&[0, 1], Some(Slot::OrderType))),
     member("startTime", Shape::Local(Slot::Start)),
     member("endTime", Shape::Local(Slot::End)),
     member("startTimeUTC", Shape::Utc(Slot::StartUtc)),
     member("endTimeUTC", Shape::Utc(Slot::EndUtc)),
-    optional("preConsume", integer(0, u64::MAX as i128, Slot::PreConsume)),
+    optional(
+        "preConsume",
+        integer(0, u64::MAX as i128, Some(Slot::PreConsume)),
+    ),
 ];
 
 /// The values the semantic rules read, as found.
@@ -365,8 +366,8 @@ impl<'a> Scanner<'a> {
                     return None;
                 }
                 match slot {
-                    Slot::Code => self.found.code = Some(i32::try_from(n).ok()?),
-                    Slot::PreConsume => self.found.pre_consume = Some(u64::try_from(n).ok()?),
+                    Some(Slot::Code) => self.found.code = Some(i32::try_from(n).ok()?),
+                    Some(Slot::PreConsume) => self.found.pre_consume = Some(u64::try_from(n).ok()?),
                     _ => {}
                 }
                 Some(())
@@ -376,9 +377,9 @@ impl<'a> Scanner<'a> {
                 let code = u8::try_from(n).ok().filter(|c| codes.contains(c))?;
                 let code = Some(u64::from(code));
                 match slot {
-                    Slot::Status => self.found.status = code,
-                    Slot::PaymentStatus => self.found.payment_status = code,
-                    Slot::OrderType => self.found.order_type = code,
+                    Some(Slot::Status) => self.found.status = code,
+                    Some(Slot::PaymentStatus) => self.found.payment_status = code,
+                    Some(Slot::OrderType) => self.found.order_type = code,
                     _ => {}
                 }
                 Some(())
