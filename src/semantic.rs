@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::diagnostic::Payload;
 use crate::message::quote;
 use crate::order::{OrderDetail, is_price, is_zero_price};
-use crate::rules::Rule;
+use crate::rules::{Rule, Stage};
 use crate::schema::Kind;
 use crate::time::{LocalTime, TimeError, UtcTime};
 use crate::validate::{Findings, at};
@@ -45,11 +45,15 @@ impl Sink for Findings<'_> {
 #[derive(Default)]
 pub(crate) struct Tripwire {
     pub(crate) fired: bool,
+    /// Whether a rule of another stage than the semantic one fired (`missing-data`, which the
+    /// schema checks, is also read off the fast path's facts).
+    pub(crate) structural: bool,
 }
 
 impl Sink for Tripwire {
-    fn push(&mut self, _: Rule, _: String, _: String, _: Option<String>) {
+    fn push(&mut self, rule: Rule, _: String, _: String, _: Option<String>) {
         self.fired = true;
+        self.structural |= rule.info().stage != Stage::Semantic;
     }
 }
 

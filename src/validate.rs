@@ -365,20 +365,19 @@ impl Validator {
 
     fn run(&self, bytes: &[u8], kind: Option<Kind>) -> Report {
         let fast = if self.keep_payload {
-            self.fast(bytes, kind)
+            self.fast(bytes, kind).map_or(Fast::Unknown, Fast::Clean)
         } else {
             self.fast_view(bytes, kind)
         };
-        match fast {
-            Some(report) => report,
-            None => {
-                let (report, value) = self.run_with(bytes, kind, |_, _| {});
-                if let Some(value) = value {
-                    text::dispose(value);
-                }
-                report
-            }
+        let (report, value) = match fast {
+            Fast::Clean(report) => return report,
+            Fast::Semantic(kind) => self.run_stages(bytes, Some(kind), Stages::Semantic, |_, _| {}),
+            Fast::Unknown => self.run_with(bytes, kind, |_, _| {}),
+        };
+        if let Some(value) = value {
+            text::dispose(value);
         }
+        report
     }
 
     /// The fast path, for the common case of a clean payload: one typed parse straight from
@@ -437,22 +436,40 @@ impl Validator {
     /// against the contract's members (`scan.rs`), which keeps nothing and gives up on
     /// anything the full path might report, then the semantic rules. Like
     /// [`Validator::fast`], it answers only "clean".
-    fn fast_view(&self, bytes: &[u8], kind: Option<Kind>) -> Option<Report> {
-        let (kind, text) = self.fast_kind(bytes, kind)?;
+    ///
+    /// When the scan passes but a semantic rule fires, the payload is structurally clean: the
+    /// text, the schema, the members and the integers are as the full path wants them, so
+    /// only the semantic stage can report anything ([`Fast::Semantic`]).
+    fn fast_view(&self, bytes: &[u8], kind: Option<Kind>) -> Fast {
+        let Some((kind, text)) = self.fast_kind(bytes, kind) else {
+            return Fast::Unknown;
+        };
         let mut tripwire = semantic::Tripwire::default();
         match kind {
             Kind::Request => {
-                let found = scan::request(text)?;
+                let Some(found) = scan::request(text) else {
+                    return Fast::Unknown;
+                };
                 semantic::request_rules(&mut tripwire, found.api_ver, found.version);
             }
             Kind::Response => {
-                let found = scan::response(text)?;
-                let code = found.code?;
+                let Some(found) = scan::response(text) else {
+                    return Fast::Unknown;
+                };
+                let Some(code) = found.code else {
+                    return Fast::Unknown;
+                };
                 let zone = self.time_zone.as_ref();
                 semantic::response_rules(&mut tripwire, code, found.order_facts(), zone);
             }
         }
-        (!tripwire.fired).then(|| Report::clean(kind, None))
+        if tripwire.structural {
+            Fast::Unknown
+        } else if tripwire.fired {
+            Fast::Semantic(kind)
+        } else {
+            Fast::Clean(Report::clean(kind, None))
+        }
     }
 
     /// The whole pipeline, with `extra` run after the semantic rules (for exchanges).
@@ -460,6 +477,18 @@ impl Validator {
         &self,
         bytes: &[u8],
         kind: Option<Kind>,
+        extra: impl FnOnce(&mut Findings<'_>, &Value),
+    ) -> (Report, Option<Value>) {
+        self.run_stages(bytes, kind, Stages::All, extra)
+    }
+
+    /// The pipeline, the structural stages left out when [`Stages::Semantic`] says that they
+    /// have nothing to find.
+    fn run_stages(
+        &self,
+        bytes: &[u8],
+        kind: Option<Kind>,
+        stages: Stages,
         extra: impl FnOnce(&mut Findings<'_>, &Value),
     ) -> (Report, Option<Value>) {
         let parsed = match text::parse(bytes, &self.limits) {
@@ -512,9 +541,11 @@ impl Validator {
             Kind::Request => &self.request,
             Kind::Response => &self.response,
         };
-        schema_stage(&mut findings, compiled, &value);
-        unknown_members(&mut findings, compiled, &value, kind);
-        integers_without_fraction(&mut findings, &value, kind);
+        if stages == Stages::All {
+            schema_stage(&mut findings, compiled, &value);
+            unknown_members(&mut findings, compiled, &value, kind);
+            integers_without_fraction(&mut findings, &value, kind);
+        }
         semantic::check(&mut findings, &value, kind, self.time_zone.as_ref());
         extra(&mut findings, &value);
         let payload = if findings.has_errors() || !self.keep_payload {
@@ -528,6 +559,25 @@ impl Validator {
     fn severity(&self, rule: Rule) -> Option<Severity> {
         self.severities[rule as usize]
     }
+}
+
+/// What a fast path found.
+#[derive(Debug)]
+enum Fast {
+    /// A clean payload's report.
+    Clean(Report),
+    /// A payload of this kind that only the semantic stage can find fault with.
+    Semantic(Kind),
+    /// Anything else: the full path decides.
+    Unknown,
+}
+
+/// The stages of the full path to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stages {
+    All,
+    /// The text and semantic stages only: a fast path found the rest clean.
+    Semantic,
 }
 
 /// A request's and its response's reports.
@@ -1026,6 +1076,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::rules::Stage;
     use crate::sample;
 
     /// Validators that differ only in `keep_payload`, with and without a time zone.
@@ -1065,7 +1116,22 @@ mod tests {
                 prop_assert_eq!(&fast, &full);
             }
             let fast_view = view.fast_view(bytes, kind);
-            prop_assert_eq!(fast_view.is_some(), clean, "view fast path: {:?}", full);
+            prop_assert_eq!(
+                matches!(fast_view, Fast::Clean(_)),
+                clean,
+                "view fast path: {:?}",
+                full
+            );
+            if let Fast::Semantic(found) = fast_view {
+                prop_assert_eq!(full.kind(), Some(found));
+                prop_assert!(
+                    full.diagnostics()
+                        .iter()
+                        .all(|d| d.rule().info().stage == Stage::Semantic),
+                    "only semantic findings after a clean scan: {:?}",
+                    full
+                );
+            }
             let mut without_payload = full.clone();
             without_payload.payload = None;
             prop_assert_eq!(view.run(bytes, kind), without_payload);
@@ -1122,6 +1188,33 @@ mod tests {
                 paths_agree(text.as_bytes(), None)?;
             }
         }
+    }
+
+    /// Near misses of the semantic rules that the scan can read take the shortcut past the
+    /// structural stages, so that the agreement properties above exercise it; the others do
+    /// not.
+    #[test]
+    fn semantic_near_misses_skip_the_structural_stages() {
+        let view = &pairs()[0].1;
+        let mut shortcuts = 0;
+        for seed in 0..400 {
+            for kind in [Kind::Request, Kind::Response] {
+                let s = sample::near_miss(kind, seed);
+                let rule = s.breaks.expect("a near miss names its rule");
+                let fast = view.fast_view(s.text.as_bytes(), Some(kind));
+                if matches!(fast, Fast::Semantic(_)) {
+                    shortcuts += 1;
+                    assert_eq!(rule.info().stage, Stage::Semantic, "{rule}: {}", s.text);
+                }
+                if rule.info().stage != Stage::Semantic {
+                    assert!(matches!(fast, Fast::Unknown), "{rule}: {}", s.text);
+                }
+            }
+        }
+        assert!(
+            shortcuts >= 200,
+            "only {shortcuts} of 800 near misses took the shortcut"
+        );
     }
 
     #[test]
