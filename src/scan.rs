@@ -513,27 +513,31 @@ impl<'a> Scanner<'a> {
         u16::from_str_radix(hex, 16).ok()
     }
 
-    /// An integer written without a fraction, an exponent, a leading zero or `-0`.
+    /// An integer written without a fraction, an exponent, a leading zero or `-0`, of at most
+    /// 20 digits; `None` past `u64::MAX` either way, which no member allows.
     fn integer(&mut self) -> Option<i128> {
-        let start = self.pos;
         let negative = self.peek() == Some(b'-');
         if negative {
             self.pos += 1;
         }
-        let digits_start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
+        let start = self.pos;
+        let mut magnitude: u64 = 0;
+        while let Some(digit @ b'0'..=b'9') = self.peek() {
+            magnitude = magnitude
+                .checked_mul(10)?
+                .checked_add(u64::from(digit - b'0'))?;
             self.pos += 1;
         }
-        let digits = self.text.get(digits_start..self.pos)?;
-        if digits.is_empty()
-            || digits.len() > 20
-            || (digits.len() > 1 && digits.starts_with('0'))
-            || (negative && digits == "0")
+        let digits = self.pos - start;
+        if digits == 0
+            || (digits > 1 && self.bytes.get(start) == Some(&b'0'))
+            || (negative && magnitude == 0)
             || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
         {
             return None;
         }
-        self.text.get(start..self.pos)?.parse().ok()
+        let magnitude = i128::from(magnitude);
+        Some(if negative { -magnitude } else { magnitude })
     }
 }
 
@@ -689,6 +693,43 @@ mod tests {
     }
 
     #[test]
+    fn integers_are_read_exactly_to_the_limits() {
+        let read = |text: &str| {
+            let mut scanner = Scanner {
+                text,
+                bytes: text.as_bytes(),
+                pos: 0,
+                found: Found::default(),
+            };
+            scanner.integer().map(|n| (n, scanner.pos))
+        };
+        assert_eq!(read("0,"), Some((0, 1)));
+        assert_eq!(read("-7}"), Some((-7, 2)));
+        assert_eq!(read("2147483648"), Some((2_147_483_648, 10)));
+        assert_eq!(
+            read("-9223372036854775809"),
+            Some((-9_223_372_036_854_775_809, 20))
+        );
+        assert_eq!(read("18446744073709551615"), Some((u64::MAX.into(), 20)));
+        for bad in [
+            "18446744073709551616",
+            "99999999999999999999",
+            "-18446744073709551616",
+            "",
+            "-",
+            "-0",
+            "00",
+            "01",
+            "1.0",
+            "1e2",
+            "1E2",
+            "x",
+        ] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn gives_up_on_what_it_does_not_handle() {
         let ok = r#"{"code": 460, "message": "a\"b\u00e9\ud83d\ude00\/", "data": null}"#;
         assert!(response(ok).is_some());
@@ -711,6 +752,7 @@ mod tests {
             r#"{"code": null}"#,
             r#"{"code": 460, "data": []}"#,
             r#"{"code": 2147483648}"#,
+            r#"{"code": -2147483649}"#,
             r#"{"message": "no code"}"#,
             r#"["code"]"#,
         ] {

@@ -423,7 +423,7 @@ impl Validator {
         // A clean response has `code` and no `params` (an unknown member here), a clean
         // request the reverse; so trying the kind the bytes suggest cannot misjudge one.
         let kind = kind.unwrap_or_else(|| {
-            if memchr::memmem::find(bytes, b"\"code\"").is_some() {
+            if CODE.find(bytes).is_some() {
                 Kind::Response
             } else {
                 Kind::Request
@@ -560,6 +560,11 @@ impl Validator {
         self.severities[rule as usize]
     }
 }
+
+/// The key `code`, which tells a response from a request in the fast paths' guess; built once,
+/// not for every payload.
+static CODE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"code\""));
 
 /// What a fast path found.
 #[derive(Debug)]
