@@ -93,6 +93,22 @@ tool "cloudstorage-contract check, 1 thread" \
     "${pin[@]}" "$cli" check --jobs 1 --ndjson --format json "$corpus"
 tool "cloudstorage-contract check, 2 threads" \
     "$cli" check --jobs 2 --ndjson --format json "$corpus"
+# What two cores of this machine give at best, in the same rounds: two one-thread checks, each
+# of half the corpus, as separate processes pinned to one core each, sharing nothing. A shared
+# machine's second core is often worth less than a whole one; this row says how much.
+half=$(( (count + 1) / 2 ))
+head -n "$half" "$corpus" >"$work/half-1.ndjson"
+tail -n +"$((half + 1))" "$corpus" >"$work/half-2.ndjson"
+if [ ${#pin[@]} -gt 0 ]; then
+    names+=("ceiling: 2 one-thread checks of half the corpus each, one per core")
+    eval "run_$((${#names[@]} - 1))() {
+        taskset -c 0 \"\$cli\" check --jobs 1 --ndjson --format json \"\$work/half-1.ndjson\" >\"\$work/out\" 2>/dev/null &
+        taskset -c 1 \"\$cli\" check --jobs 1 --ndjson --format json \"\$work/half-2.ndjson\" >\"\$work/out-2\" 2>/dev/null || true
+        wait || true
+    }"
+else
+    skipped+=("ceiling: no taskset to pin a process to a core")
+fi
 tool "serde_json into Value alone" "${pin[@]}" "$baseline" value "$corpus"
 tool "serde_json Value + jsonschema is_valid" "${pin[@]}" "$baseline" schema "$corpus"
 tool "serde_json typed into structs" "${pin[@]}" "$baseline" typed "$corpus"
@@ -137,6 +153,11 @@ for i in "${!names[@]}"; do
     echo "| ${names[$i]} | $rate | $(median_ratio "${times[$i]}" "${times[0]}")× |"
 done
 for s in "${skipped[@]+"${skipped[@]}"}"; do echo "skipped: $s"; done
+echo
+echo "two threads: $(median_ratio "${times[0]}" "${times[1]}")× the one-thread rate (median of rounds)"
+if [ ${#pin[@]} -gt 0 ]; then
+    echo "ceiling, two processes sharing nothing: $(median_ratio "${times[0]}" "${times[2]}")×"
+fi
 
 if [ "$big" != 0 ]; then
     target_bytes=$((big * 1024 * 1024 * 1024))
