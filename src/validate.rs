@@ -434,12 +434,10 @@ impl Validator {
 
     /// The fast path without a typed payload ([`Options::keep_payload`]): one scan of the bytes
     /// against the contract's members (`scan.rs`), which keeps nothing and gives up on
-    /// anything the full path might report, then the semantic rules. Like
-    /// [`Validator::fast`], it answers only "clean".
-    ///
-    /// When the scan passes but a semantic rule fires, the payload is structurally clean: the
-    /// text, the schema, the members and the integers are as the full path wants them, so
-    /// only the semantic stage can report anything ([`Fast::Semantic`]).
+    /// anything the full path might report, then the semantic rules. It answers "clean" only
+    /// when nothing fires. When the scan passes but a semantic rule fires, the payload is
+    /// structurally clean: the text, the schema, the members and the integers are as the full
+    /// path wants them, so only the semantic stage can report anything ([`Fast::Semantic`]).
     fn fast_view(&self, bytes: &[u8], kind: Option<Kind>) -> Fast {
         let Some((kind, text)) = self.fast_kind(bytes, kind) else {
             return Fast::Unknown;
@@ -537,11 +535,11 @@ impl Validator {
         let Some(kind) = kind.or_else(|| detect(&value, &mut findings)) else {
             return (findings.finish(bytes, None, None), Some(value));
         };
-        let compiled = match kind {
-            Kind::Request => &self.request,
-            Kind::Response => &self.response,
-        };
         if stages == Stages::All {
+            let compiled = match kind {
+                Kind::Request => &self.request,
+                Kind::Response => &self.response,
+            };
             schema_stage(&mut findings, compiled, &value);
             unknown_members(&mut findings, compiled, &value, kind);
             integers_without_fraction(&mut findings, &value, kind);
