@@ -1061,7 +1061,11 @@ fn malformed(draft: &Draft, rng: &mut SplitMix64) -> (String, String) {
     let utc_text = draft.str(utc);
     let (pointer, bad) = match rng.below(9) {
         0 => ("/data/price", format!("¥{price}")),
-        1 => ("/data/price", price.replace('.', ",")),
+        // A decimal comma; a whole price gains one, so the text always changes.
+        1 => match price.split_once('.') {
+            Some((whole, cents)) => ("/data/price", format!("{whole},{cents}")),
+            None => ("/data/price", format!("{price},00")),
+        },
         2 => ("/data/price", String::new()),
         3 => (local, local_text.replace('-', "/")),
         4 => (local, local_text.replacen(' ', "T", 1)),
