@@ -174,7 +174,10 @@ fn walk(dir: &Path, ndjson: bool, out: &mut Vec<Input>) -> Result<(), Error> {
 /// A payload read, waiting for a thread.
 #[derive(Debug)]
 struct Job {
-    origin: Origin,
+    /// Its file, an index into its batch's [`Batch::files`].
+    file: usize,
+    /// The line it starts on, for NDJSON.
+    line: Option<u32>,
     content: Content,
 }
 
@@ -192,9 +195,41 @@ enum Content {
 struct Batch {
     data: Vec<u8>,
     jobs: Vec<Job>,
+    /// The names of the jobs' files, each once. A job holds an index rather than a clone of
+    /// the `Arc`: a reference count bumped per line is a locked instruction, and the reading
+    /// thread stalls on it while its stores to memory last read on another core drain.
+    files: Vec<Arc<str>>,
 }
 
 impl Batch {
+    /// Queues a payload of the file `name`.
+    fn push(&mut self, name: &Arc<str>, line: Option<u32>, content: Content) {
+        if !self
+            .files
+            .last()
+            .is_some_and(|last| Arc::ptr_eq(last, name))
+        {
+            self.files.push(Arc::clone(name));
+        }
+        self.jobs.push(Job {
+            file: self.files.len() - 1,
+            line,
+            content,
+        });
+    }
+
+    /// The name of a job's file (`push` gives every job the index of a name it has pushed).
+    fn file(&self, job: &Job) -> Option<&Arc<str>> {
+        self.files.get(job.file)
+    }
+
+    /// Empties the batch, keeping its buffers.
+    fn clear(&mut self) {
+        self.data.clear();
+        self.jobs.clear();
+        self.files.clear();
+    }
+
     /// Whether the batch holds `items` payloads or [`BATCH_BYTES`] bytes.
     fn is_full(&self, items: usize) -> bool {
         self.jobs.len() >= items || self.data.len() >= BATCH_BYTES
@@ -491,7 +526,7 @@ impl Work<'_> {
         let jobs = task.batch.jobs.get(task.jobs.clone()).unwrap_or_default();
         let mut name = OwnName::default();
         let rendered = self.render.all(jobs.iter().map(|job| {
-            let file = name.of(&job.origin.file);
+            let file = name.of(task.batch.file(job));
             check_job(
                 self.validator,
                 self.config,
@@ -517,7 +552,10 @@ struct OwnName {
 }
 
 impl OwnName {
-    fn of(&mut self, shared: &Arc<str>) -> Arc<str> {
+    fn of(&mut self, shared: Option<&Arc<str>>) -> Arc<str> {
+        let Some(shared) = shared else {
+            return Arc::default();
+        };
         match &self.last {
             Some((seen, own)) if Arc::ptr_eq(seen, shared) => Arc::clone(own),
             _ => {
@@ -620,14 +658,7 @@ impl Checker<'_> {
                 }
             }
         };
-        self.pending.jobs.push(Job {
-            origin: Origin {
-                file: input.name.clone(),
-                line: None,
-                entry: None,
-            },
-            content,
-        });
+        self.pending.push(&input.name, None, content);
         Ok(())
     }
 
@@ -659,14 +690,7 @@ impl Checker<'_> {
             .next(&mut self.pending.data)
             .map_err(|e| Error::io(name(), e))?
         {
-            self.pending.jobs.push(Job {
-                origin: Origin {
-                    file: input.name.clone(),
-                    line: Some(number),
-                    entry: None,
-                },
-                content,
-            });
+            self.pending.push(&input.name, Some(number), content);
             if self.pending.is_full(self.batch_items) {
                 self.flush(sink)?;
             }
@@ -750,13 +774,12 @@ impl Checker<'_> {
                         batch,
                         job,
                         want_source,
-                        job.origin.file.clone(),
+                        batch.file(job).cloned().unwrap_or_default(),
                     )
                 });
                 sink.emit(self.render.all(checked))?;
             }
-            self.pending.data.clear();
-            self.pending.jobs.clear();
+            self.pending.clear();
             return sink.out.flush();
         };
         let batch = Arc::new(std::mem::take(&mut self.pending));
@@ -783,8 +806,7 @@ impl Checker<'_> {
             // The batch before is done with: its buffers take the next lines, so that reading
             // touches the same memory again instead of faulting in fresh pages.
             if let Some(mut spare) = emit_batch(previous, sink, self.pool.as_ref())? {
-                spare.data.clear();
-                spare.jobs.clear();
+                spare.clear();
                 self.pending = spare;
             }
         }
@@ -993,10 +1015,10 @@ fn check_job(
 ) -> Checked {
     let origin = Origin {
         file,
-        line: job.origin.line,
-        entry: job.origin.entry,
+        line: job.line,
+        entry: None,
     };
-    let first_line = job.origin.line.unwrap_or(1);
+    let first_line = job.line.unwrap_or(1);
     let bytes = match &job.content {
         Content::Bytes(range) => batch.bytes(range),
         Content::TooLarge(len) => return too_large(origin, *len, config.max_bytes),
