@@ -13,7 +13,7 @@
 //! `--jobs 1` it validates each batch itself. No thread pool crate is needed.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -663,12 +663,9 @@ impl Checker<'_> {
     }
 
     fn ndjson<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> Result<(), Failure> {
-        let reader: Box<dyn BufRead> = match &input.path {
+        let reader: Box<dyn Read> = match &input.path {
             None => Box::new(io::stdin().lock()),
-            Some(path) => Box::new(BufReader::with_capacity(
-                1 << 20,
-                File::open(path).map_err(|e| Error::io(path, e))?,
-            )),
+            Some(path) => Box::new(File::open(path).map_err(|e| Error::io(path, e))?),
         };
         self.ndjson_lines(input, reader, sink)
     }
@@ -677,22 +674,20 @@ impl Checker<'_> {
     fn ndjson_lines<W: Write>(
         &mut self,
         input: &Input,
-        reader: impl BufRead,
+        reader: impl Read,
         sink: &mut Sink<W>,
     ) -> Result<(), Failure> {
         let name = || input.path.clone().unwrap_or_else(|| STDIN.into());
-        let mut lines = Lines {
-            reader,
-            max: self.config.max_bytes,
-            number: 0,
-        };
+        let mut lines = Lines::new(reader, self.config.max_bytes);
         while let Some((number, content)) = lines
             .next(&mut self.pending.data)
             .map_err(|e| Error::io(name(), e))?
         {
             self.pending.push(&input.name, Some(number), content);
             if self.pending.is_full(self.batch_items) {
+                lines.set_aside(&mut self.pending.data);
                 self.flush(sink)?;
+                lines.restore(&mut self.pending.data);
             }
         }
         Ok(())
@@ -894,72 +889,137 @@ fn read_capped(reader: impl Read, max: usize, data: &mut Vec<u8>) -> io::Result<
     Ok(Content::TooLarge(len as u64 + rest))
 }
 
+/// How many bytes [`Lines`] asks its reader for at a time.
+const READ: usize = 64 * 1024;
+
 /// The non-blank lines of an NDJSON input, numbered from 1, each at most `max` bytes kept.
+///
+/// The input is read straight into the batch's buffer and each line is handed out where it
+/// lies, so that a byte is copied once, by the kernel, instead of into a buffered reader and
+/// then again into the batch. Bytes read past the line handed out last stay at the end of the
+/// buffer; [`Lines::set_aside`] takes them out before the batch goes to the workers and
+/// [`Lines::restore`] puts them at the start of the next one.
 struct Lines<R> {
     reader: R,
     max: usize,
     number: u32,
+    /// How many bytes to ask the reader for at a time: [`READ`], smaller in tests.
+    chunk: usize,
+    /// How many bytes at the end of the buffer are read and not yet handed out.
+    ahead: usize,
+    /// How many of those have been searched for a newline and have none.
+    scanned: usize,
+    /// The line being read is longer than `max`: how many of its bytes have been dropped, and
+    /// the last of them (to tell `\r\n` from `\n`).
+    skipping: Option<(u64, u8)>,
+    /// The read-ahead bytes while a batch is away.
+    carry: Vec<u8>,
 }
 
-impl<R: BufRead> Lines<R> {
-    /// The next non-blank line, its content appended to `data` (at most `max` bytes of it).
-    fn next(&mut self, data: &mut Vec<u8>) -> io::Result<Option<(u32, Content)>> {
-        let start = data.len();
-        loop {
-            data.truncate(start);
-            let line = &mut *data;
-            let mut len: u64 = 0;
-            let mut ended = false;
-            // The byte before the current one, to tell `\r\n` from `\n` in a line too long to
-            // keep whole.
-            let mut last = 0u8;
-            let mut crlf = false;
-            loop {
-                let buf = self.reader.fill_buf()?;
-                if buf.is_empty() {
-                    break;
-                }
-                let (take, found) = match memchr::memchr(b'\n', buf) {
-                    Some(i) => {
-                        crlf = if i > 0 {
-                            buf[i - 1] == b'\r'
-                        } else {
-                            last == b'\r'
-                        };
-                        (i + 1, true)
-                    }
-                    None => (buf.len(), false),
-                };
-                last = buf[take - 1];
-                let room = (self.max + 2).saturating_sub(line.len() - start);
-                line.extend_from_slice(&buf[..take.min(room)]);
-                len += take as u64;
-                self.reader.consume(take);
-                if found {
-                    ended = true;
-                    break;
-                }
-            }
-            if len == 0 && !ended {
-                return Ok(None);
-            }
-            self.number = self.number.saturating_add(1);
-            let terminator = match (ended, crlf) {
-                (false, _) => 0,
-                (true, false) => 1,
-                (true, true) => 2,
-            };
-            let content_len = len - terminator;
-            if content_len > self.max as u64 {
-                line.truncate(start);
-                return Ok(Some((self.number, Content::TooLarge(content_len))));
-            }
-            line.truncate(start + content_len as usize);
-            if line[start..].iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            return Ok(Some((self.number, Content::Bytes(start..line.len()))));
+impl<R: Read> Lines<R> {
+    fn new(reader: R, max: usize) -> Self {
+        Lines {
+            reader,
+            max,
+            number: 0,
+            chunk: READ,
+            ahead: 0,
+            scanned: 0,
+            skipping: None,
+            carry: Vec::new(),
         }
+    }
+
+    /// The next non-blank line, its content in `data` (at most `max` bytes of it): it is at
+    /// the end of `data`, or the read-ahead bytes left there by the call before. What `data`
+    /// held before stays; the bytes of blank lines and line ends are left between lines.
+    fn next(&mut self, data: &mut Vec<u8>) -> io::Result<Option<(u32, Content)>> {
+        loop {
+            let begin = data.len() - self.ahead;
+            let from = begin + self.scanned;
+            let Some(newline) =
+                memchr::memchr(b'\n', data.get(from..).unwrap_or_default()).map(|i| from + i)
+            else {
+                let partial = data.len() - begin;
+                if self.skipping.is_some() || partial > self.max.saturating_add(2) {
+                    // A line too long to keep: count its bytes and let them go.
+                    let (len, last) = self.skipping.get_or_insert((0, 0));
+                    if let Some(&byte) = data.last().filter(|_| partial > 0) {
+                        (*len, *last) = (*len + partial as u64, byte);
+                    }
+                    data.truncate(begin);
+                    (self.ahead, self.scanned) = (0, 0);
+                } else {
+                    self.scanned = partial;
+                }
+                data.reserve(self.chunk);
+                let read = (&mut self.reader)
+                    .take(self.chunk as u64)
+                    .read_to_end(data)?;
+                self.ahead += read;
+                if read > 0 {
+                    continue;
+                }
+                // The end of the input: the last line has no newline.
+                let line = begin..data.len();
+                (self.ahead, self.scanned) = (0, 0);
+                return Ok(match self.skipping.take() {
+                    Some((len, _)) => Some((self.count(), Content::TooLarge(len))),
+                    None if line.is_empty() => None,
+                    None => self.line(data, line).map(|content| (self.count(), content)),
+                });
+            };
+            self.ahead = data.len() - newline - 1;
+            self.scanned = 0;
+            // The byte before the newline, which may have been dropped with a long line.
+            let before = match newline.checked_sub(1).filter(|&i| i >= begin) {
+                Some(i) => data.get(i).copied(),
+                None => self.skipping.map(|(_, last)| last),
+            };
+            let end = newline - usize::from(before == Some(b'\r') && newline > begin);
+            if let Some((len, _)) = self.skipping.take() {
+                let cr = u64::from(before == Some(b'\r'));
+                let len = len + (newline - begin) as u64 - cr;
+                return Ok(Some((self.count(), Content::TooLarge(len))));
+            }
+            let number = self.count();
+            if let Some(content) = self.line(data, begin..end) {
+                return Ok(Some((number, content)));
+            }
+        }
+    }
+
+    /// Counts a line and returns its number.
+    fn count(&mut self) -> u32 {
+        self.number = self.number.saturating_add(1);
+        self.number
+    }
+
+    /// What a whole line holds: `None` for a blank one.
+    fn line(&self, data: &[u8], line: Range<usize>) -> Option<Content> {
+        let text = data.get(line.clone()).unwrap_or_default();
+        if text.len() > self.max {
+            Some(Content::TooLarge(text.len() as u64))
+        } else if text.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(Content::Bytes(line))
+        }
+    }
+
+    /// Takes the read-ahead bytes off the end of `data`, to [`restore`](Self::restore) them
+    /// onto the next batch's buffer.
+    fn set_aside(&mut self, data: &mut Vec<u8>) {
+        self.carry.clear();
+        self.carry
+            .extend_from_slice(data.get(data.len() - self.ahead..).unwrap_or_default());
+        data.truncate(data.len() - self.ahead);
+    }
+
+    /// Puts the bytes [set aside](Self::set_aside) at the end of `data`.
+    fn restore(&mut self, data: &mut Vec<u8>) {
+        data.extend_from_slice(&self.carry);
+        self.carry.clear();
     }
 }
 
@@ -1144,14 +1204,16 @@ impl HarPlace<'_> {
 mod tests {
     use super::*;
 
-    fn lines(text: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
-        let mut lines = Lines {
-            reader: BufReader::with_capacity(4, text),
-            max,
-            number: 0,
-        };
+    type Got = Vec<(u32, Result<Vec<u8>, u64>)>;
+
+    /// The lines of `text` read `chunk` bytes at a time; the batch is handed off after every
+    /// `batch` lines.
+    fn lines_by(text: &[u8], max: usize, chunk: usize, batch: usize) -> Got {
+        let mut lines = Lines::new(text, max);
+        lines.chunk = chunk;
         let mut out = Vec::new();
         let mut data = b"kept".to_vec();
+        let mut in_batch = 0;
         while let Some((n, c)) = lines.next(&mut data).unwrap() {
             out.push((
                 n,
@@ -1160,9 +1222,33 @@ mod tests {
                     Content::TooLarge(len) => Err(len),
                 },
             ));
+            in_batch += 1;
+            if in_batch == batch {
+                // As `check` does when a batch is full: the next batch starts empty.
+                lines.set_aside(&mut data);
+                data.clear();
+                data.extend_from_slice(b"kept");
+                lines.restore(&mut data);
+                in_batch = 0;
+            }
         }
         assert!(data.starts_with(b"kept"), "what was read before stays");
         out
+    }
+
+    /// The lines of `text`, the same whatever the size of the reads and of the batches.
+    fn lines(text: &[u8], max: usize) -> Got {
+        let whole = lines_by(text, max, READ, usize::MAX);
+        for chunk in 1..=text.len() + 1 {
+            for batch in [1, 2, usize::MAX] {
+                assert_eq!(
+                    lines_by(text, max, chunk, batch),
+                    whole,
+                    "{chunk}-byte reads, batches of {batch}"
+                );
+            }
+        }
+        whole
     }
 
     #[test]
@@ -1190,6 +1276,15 @@ mod tests {
             lines(b"0123456789ab\r\nx", 10),
             vec![(1, Err(12)), (2, Ok(b"x".to_vec()))]
         );
+        // Far too long, with the `\r` of its `\r\n` read apart from the `\n`.
+        let long = [&[b'7'; 40][..], b"\r\n\r\n \nnext\r"].concat();
+        assert_eq!(
+            lines(&long, 10),
+            vec![(1, Err(40)), (4, Ok(b"next\r".to_vec()))]
+        );
+        assert_eq!(lines(&[b'7'; 40], 10), vec![(1, Err(40))]);
+        // A `\r` inside a line is part of it; a line of only `\r` is blank.
+        assert_eq!(lines(b"\r\na\rb\n\r", 10), vec![(2, Ok(b"a\rb".to_vec()))]);
     }
 
     #[test]
