@@ -11,14 +11,20 @@
 //! a run to one buffer. The reading thread is the last of the `--jobs`: while it waits for a
 //! batch it takes runs from the queue too, then writes the buffers in input order. With
 //! `--jobs 1` it validates each batch itself. No thread pool crate is needed.
+//!
+//! An NDJSON input of [`SHARED_BYTES`] or more, or stdin, is read differently with several
+//! threads: each thread in turn reads a small batch into a buffer of its own and validates it,
+//! and the first thread writes the batches in order (see [`Shared`]). A payload's bytes are
+//! then read and validated on the same core, which is what lets two cores check nearly twice
+//! as fast as one.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 
 use crate::error::Error;
 use crate::position::{LineIndex, Position};
@@ -36,6 +42,15 @@ const BATCH_BYTES: usize = 32 * 1024 * 1024;
 /// Payloads a worker validates and renders in one go: few enough to share a batch out evenly,
 /// enough that one string holds many payloads' output.
 const CHUNK: usize = 64;
+/// The smallest NDJSON file that all threads read in turn (see [`Shared`]); the lines of
+/// smaller ones join the batches the reading thread shares out, with those of other inputs.
+const SHARED_BYTES: u64 = 4 * 1024 * 1024;
+/// Most payloads in a batch of a [`Shared`] input: its bytes stay in the core's own cache,
+/// and so does the output of a batch of near misses.
+const SHARED_ITEMS: usize = 512;
+/// How many batches of a [`Shared`] input may wait to be written before the threads that
+/// validated them wait too.
+const WAITING: usize = 4;
 /// The name of standard input in the output.
 pub(crate) const STDIN: &str = "<stdin>";
 
@@ -261,7 +276,15 @@ struct Render {
 impl Render {
     /// Renders payloads in order.
     fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
-        let mut out = Rendered::default();
+        self.all_into(Vec::new(), results)
+    }
+
+    /// Renders payloads in order into `text`, an empty buffer to reuse.
+    fn all_into(self, text: Vec<u8>, results: impl IntoIterator<Item = Checked>) -> Rendered {
+        let mut out = Rendered {
+            text,
+            ..Rendered::default()
+        };
         if self.format == Format::Json && !self.quiet {
             // A line per payload, about 150 bytes for a conforming one.
             out.text.reserve(CHUNK * 160);
@@ -330,18 +353,20 @@ impl<W: Write> Sink<W> {
         }
     }
 
-    /// Writes what a worker rendered.
-    fn emit(&mut self, rendered: Rendered) -> io::Result<()> {
+    /// Writes what a worker rendered; gives back its text's buffer, emptied.
+    fn emit(&mut self, rendered: Rendered) -> io::Result<Vec<u8>> {
         self.summary.merge(&rendered.summary);
         self.kept.extend(rendered.kept);
-        if rendered.text.is_empty() {
-            return Ok(());
+        let mut text = rendered.text;
+        if !text.is_empty() {
+            if matches!(self.format, Format::Json | Format::Sarif) && self.any {
+                self.out.write_all(b",\n")?;
+            }
+            self.any = true;
+            self.out.write_all(&text)?;
         }
-        if matches!(self.format, Format::Json | Format::Sarif) && self.any {
-            self.out.write_all(b",\n")?;
-        }
-        self.any = true;
-        self.out.write_all(&rendered.text)
+        text.clear();
+        Ok(text)
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -404,7 +429,7 @@ pub(crate) fn run_bytes(
         let result = if har {
             checker.har_bytes(&input, bytes, sink)
         } else {
-            checker.ndjson_lines(&input, bytes, sink)
+            checker.ndjson_from(&input, bytes, config.jobs > 1, sink)
         };
         match result {
             Ok(()) => Ok(()),
@@ -524,21 +549,29 @@ impl Work<'_> {
     /// Validates and renders a run of payloads, and sends it back.
     fn run(self, task: Task) {
         let jobs = task.batch.jobs.get(task.jobs.clone()).unwrap_or_default();
-        let mut name = OwnName::default();
-        let rendered = self.render.all(jobs.iter().map(|job| {
-            let file = name.of(task.batch.file(job));
-            check_job(
-                self.validator,
-                self.config,
-                &task.batch,
-                job,
-                self.want_source,
-                file,
-            )
-        }));
+        let rendered = self.jobs(&task.batch, jobs, &mut OwnName::default(), Vec::new());
         // Let go of the batch first, so that the reader gets its buffers back.
         drop(task.batch);
         let _ = task.done.send((task.index, rendered));
+    }
+
+    /// Validates and renders `jobs` of `batch` into `text`, an empty buffer to reuse, naming
+    /// their files with this thread's `name`.
+    fn jobs(self, batch: &Batch, jobs: &[Job], name: &mut OwnName, text: Vec<u8>) -> Rendered {
+        self.render.all_into(
+            text,
+            jobs.iter().map(|job| {
+                let file = name.of(batch.file(job));
+                check_job(
+                    self.validator,
+                    self.config,
+                    batch,
+                    job,
+                    self.want_source,
+                    file,
+                )
+            }),
+        )
     }
 }
 
@@ -663,11 +696,87 @@ impl Checker<'_> {
     }
 
     fn ndjson<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> Result<(), Failure> {
-        let reader: Box<dyn Read> = match &input.path {
-            None => Box::new(io::stdin().lock()),
-            Some(path) => Box::new(File::open(path).map_err(|e| Error::io(path, e))?),
+        let threads = self.config.jobs > 1;
+        match &input.path {
+            None => self.ndjson_from(input, io::stdin(), threads, sink),
+            Some(path) => {
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+                self.ndjson_from(input, file, threads && len >= SHARED_BYTES, sink)
+            }
+        }
+    }
+
+    /// Reads the lines of an NDJSON input on every thread (`shared`) or on this one.
+    fn ndjson_from<W: Write>(
+        &mut self,
+        input: &Input,
+        reader: impl Read + Send,
+        shared: bool,
+        sink: &mut Sink<W>,
+    ) -> Result<(), Failure> {
+        if shared {
+            self.ndjson_shared(input, reader, sink)
+        } else {
+            self.ndjson_lines(input, reader, sink)
+        }
+    }
+
+    /// Reads the lines of an NDJSON input on every thread: each in turn reads a batch into a
+    /// buffer of its own, validates it and hands the output to this thread, which writes the
+    /// batches in order. Each thread's payload bytes stay in its core's cache, which they do
+    /// not when one thread reads every batch and the others validate it.
+    fn ndjson_shared<W: Write>(
+        &mut self,
+        input: &Input,
+        reader: impl Read + Send,
+        sink: &mut Sink<W>,
+    ) -> Result<(), Failure> {
+        // What was read before goes first.
+        self.drain(sink)?;
+        let shared = Shared {
+            reading: Mutex::new(Reading {
+                lines: Lines::new(reader, self.config.max_bytes),
+                next: 0,
+                ended: false,
+                failure: None,
+            }),
+            done: Mutex::new(Done {
+                ready: BTreeMap::new(),
+                next: 0,
+                busy: self.config.jobs.saturating_sub(1),
+                stop: false,
+                spare: Vec::new(),
+            }),
+            changed: Condvar::new(),
         };
-        self.ndjson_lines(input, reader, sink)
+        let work = Work {
+            validator: self.validator,
+            config: self.config,
+            render: self.render,
+            want_source: self.want_source(),
+        };
+        let name = &input.name;
+        let written = std::thread::scope(|scope| {
+            for _ in 1..self.config.jobs {
+                scope.spawn(|| shared.validate(work, name));
+            }
+            let written = shared.write(work, name, sink);
+            if written.is_err() {
+                shared.lock_done().stop = true;
+                shared.changed.notify_all();
+            }
+            written
+        });
+        written?;
+        let reading = shared.reading.into_inner();
+        match reading.unwrap_or_else(PoisonError::into_inner).failure {
+            Some(e) => {
+                let name = input.path.clone().unwrap_or_else(|| STDIN.into());
+                Err(Failure::Input(Error::io(name, e)))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Reads the lines of an NDJSON input from `reader`.
@@ -815,6 +924,182 @@ impl Checker<'_> {
             emit_batch(batch, sink, self.pool.as_ref())?;
         }
         sink.out.flush()
+    }
+}
+
+/// An NDJSON input that every thread reads from in turn (see [`Checker::ndjson_shared`]).
+struct Shared<R> {
+    reading: Mutex<Reading<R>>,
+    done: Mutex<Done>,
+    /// Signalled when a batch is done or written, or a thread stops.
+    changed: Condvar,
+}
+
+/// The input of a [`Shared`], read by one thread at a time.
+struct Reading<R> {
+    lines: Lines<R>,
+    /// The number of the next batch.
+    next: usize,
+    /// Read to its end, or to a read that failed.
+    ended: bool,
+    failure: Option<io::Error>,
+}
+
+/// What the threads of a [`Shared`] have validated and the writing thread has not written.
+struct Done {
+    /// Batches by number.
+    ready: BTreeMap<usize, Rendered>,
+    /// The number of the next batch to write.
+    next: usize,
+    /// How many threads besides the writing one are still at work.
+    busy: usize,
+    /// The output failed: stop.
+    stop: bool,
+    /// Buffers of written batches, for the next ones: memory freed on the thread that writes
+    /// would otherwise wait there while the thread that renders maps in fresh pages.
+    spare: Vec<Vec<u8>>,
+}
+
+/// Counts a thread of a [`Shared`] out when it ends, however it ends.
+struct Busy<'a, R>(&'a Shared<R>);
+
+impl<R> Drop for Busy<'_, R> {
+    fn drop(&mut self) {
+        self.0.lock_done().busy -= 1;
+        self.0.changed.notify_all();
+    }
+}
+
+impl<R> Shared<R> {
+    fn lock_done(&self) -> MutexGuard<'_, Done> {
+        // A thread that panicked holding the lock is reported by the scope.
+        self.done.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<R: Read> Shared<R> {
+    /// Reads the next batch into `batch`; its number, or `None` when there is none.
+    fn read(&self, batch: &mut Batch, name: &Arc<str>) -> Option<usize> {
+        let mut reading = self.reading.lock().unwrap_or_else(PoisonError::into_inner);
+        let reading = &mut *reading;
+        batch.clear();
+        if reading.ended {
+            return None;
+        }
+        // A few runs at first, so that the other threads start early, then twice as many each
+        // batch up to [`SHARED_ITEMS`].
+        let items = ((2 * CHUNK) << reading.next.min(8)).min(SHARED_ITEMS);
+        let lines = &mut reading.lines;
+        lines.restore(&mut batch.data);
+        loop {
+            match lines.next(&mut batch.data) {
+                Ok(Some((number, content))) => {
+                    batch.push(name, Some(number), content);
+                    if batch.is_full(items) {
+                        break;
+                    }
+                }
+                Ok(None) => {
+                    reading.ended = true;
+                    break;
+                }
+                Err(e) => {
+                    reading.failure = Some(e);
+                    reading.ended = true;
+                    break;
+                }
+            }
+        }
+        lines.set_aside(&mut batch.data);
+        if batch.jobs.is_empty() {
+            return None;
+        }
+        reading.next += 1;
+        Some(reading.next - 1)
+    }
+
+    /// A thread besides the writing one: reads and validates batches until the input ends.
+    fn validate(&self, work: Work<'_>, name: &Arc<str>) {
+        let _busy = Busy(self);
+        let (mut batch, mut own) = (Batch::default(), OwnName::default());
+        loop {
+            let text = {
+                let mut done = self.lock_done();
+                while !done.stop && done.ready.len() >= WAITING {
+                    done = self
+                        .changed
+                        .wait(done)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                if done.stop {
+                    return;
+                }
+                done.spare.pop().unwrap_or_default()
+            };
+            let Some(number) = self.read(&mut batch, name) else {
+                return;
+            };
+            let rendered = work.jobs(&batch, &batch.jobs, &mut own, text);
+            self.lock_done().ready.insert(number, rendered);
+            self.changed.notify_all();
+        }
+    }
+
+    /// The writing thread: reads and validates batches too, and writes every thread's in
+    /// order until the input ends and the other threads are done.
+    fn write<W: Write>(
+        &self,
+        work: Work<'_>,
+        name: &Arc<str>,
+        sink: &mut Sink<W>,
+    ) -> io::Result<()> {
+        let (mut batch, mut own) = (Batch::default(), OwnName::default());
+        let mut reading = true;
+        let mut text = Vec::new();
+        loop {
+            if reading {
+                match self.read(&mut batch, name) {
+                    Some(number) => {
+                        let rendered = work.jobs(&batch, &batch.jobs, &mut own, text);
+                        let mut done = self.lock_done();
+                        done.ready.insert(number, rendered);
+                        text = done.spare.pop().unwrap_or_default();
+                    }
+                    None => reading = false,
+                }
+            }
+            // Take what is ready in order, and write it without holding the lock.
+            let mut ready = Vec::new();
+            {
+                let mut done = self.lock_done();
+                loop {
+                    let first = done.next;
+                    let mut next = first;
+                    while let Some(rendered) = done.ready.remove(&next) {
+                        ready.push(rendered);
+                        next += 1;
+                    }
+                    done.next = next;
+                    if reading || next > first {
+                        break;
+                    }
+                    // Nothing more will come (or a thread panicked, which the scope reports).
+                    if done.busy == 0 {
+                        return Ok(());
+                    }
+                    done = self
+                        .changed
+                        .wait(done)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            self.changed.notify_all();
+            let mut spare = Vec::with_capacity(ready.len());
+            for rendered in ready {
+                spare.push(sink.emit(rendered)?);
+            }
+            self.lock_done().spare.append(&mut spare);
+        }
     }
 }
 
@@ -1285,6 +1570,68 @@ mod tests {
         assert_eq!(lines(&[b'7'; 40], 10), vec![(1, Err(40))]);
         // A `\r` inside a line is part of it; a line of only `\r` is blank.
         assert_eq!(lines(b"\r\na\rb\n\r", 10), vec![(2, Ok(b"a\rb".to_vec()))]);
+    }
+
+    /// NDJSON of every shape a line can take: conforming payloads and near misses of both
+    /// kinds, blank lines, `\r\n` ends, lines over `--max-bytes`, no newline at the end.
+    fn mixed_ndjson(lines: u64) -> Vec<u8> {
+        let mut text = Vec::new();
+        for seed in 0..lines {
+            let kind = Kind::ALL[(seed % 2) as usize];
+            let sample = match seed % 3 {
+                0 => crate::sample::near_miss(kind, seed),
+                _ => crate::sample::conforming(kind, seed),
+            };
+            text.extend_from_slice(sample.text.as_bytes());
+            text.extend_from_slice(match seed % 7 {
+                0 => b"\r\n".as_slice(),
+                1 => b"\n\n   \n",
+                2 => b"\n{\"a\": \"far too long for the limit of this test, which is low\"}\n",
+                _ => b"\n",
+            });
+        }
+        text.extend_from_slice(b"{\"last\": \"without a newline\"}");
+        text
+    }
+
+    #[test]
+    fn every_thread_count_writes_the_same_output() {
+        let validator = Validator::new(crate::Options::default()).unwrap();
+        // Enough lines for batches of every size, a few of them too long.
+        let input = mixed_ndjson(2500);
+        for format in [Format::Json, Format::Human, Format::Junit, Format::Github] {
+            let run = |jobs| {
+                let config = Config {
+                    kind: None,
+                    ndjson: true,
+                    jobs,
+                    format,
+                    color: false,
+                    quiet: false,
+                    max_bytes: 1000,
+                };
+                let mut out = Vec::new();
+                let code = run_bytes(&validator, &config, false, &input, &mut out).unwrap();
+                (code, String::from_utf8(out).unwrap())
+            };
+            let one = run(1);
+            assert_eq!(one.0, 1, "{format:?}");
+            if matches!(format, Format::Human | Format::Github) {
+                // Every sample, every long line, and the last line.
+                let payloads = 2500 + (0..2500).filter(|seed| seed % 7 == 2).count() + 1;
+                let summary = format!("checked {payloads} payloads");
+                assert!(one.1.contains(&summary), "{format:?}: {summary}");
+            }
+            for jobs in [2, 3] {
+                // Compare line by line, for a readable failure.
+                let many = run(jobs);
+                assert_eq!(many.0, one.0, "{format:?} on {jobs} threads");
+                for (a, b) in one.1.lines().zip(many.1.lines()) {
+                    assert_eq!(a, b, "{format:?} on {jobs} threads");
+                }
+                assert_eq!(many.1.len(), one.1.len(), "{format:?} on {jobs} threads");
+            }
+        }
     }
 
     #[test]
