@@ -1220,7 +1220,7 @@ impl<R: Read> Lines<R> {
     /// held before stays; the bytes of blank lines and line ends are left between lines.
     fn next(&mut self, data: &mut Vec<u8>) -> io::Result<Option<(u32, Content)>> {
         loop {
-            let begin = data.len() - self.ahead;
+            let begin = data.len().saturating_sub(self.ahead);
             let from = begin + self.scanned;
             let Some(newline) =
                 memchr::memchr(b'\n', data.get(from..).unwrap_or_default()).map(|i| from + i)
@@ -1296,9 +1296,10 @@ impl<R: Read> Lines<R> {
     /// onto the next batch's buffer.
     fn set_aside(&mut self, data: &mut Vec<u8>) {
         self.carry.clear();
+        let begin = data.len().saturating_sub(self.ahead);
         self.carry
-            .extend_from_slice(data.get(data.len() - self.ahead..).unwrap_or_default());
-        data.truncate(data.len() - self.ahead);
+            .extend_from_slice(data.get(begin..).unwrap_or_default());
+        data.truncate(begin);
     }
 
     /// Puts the bytes [set aside](Self::set_aside) at the end of `data`.
