@@ -468,11 +468,9 @@ fn run_with<W: Write>(
     };
     let (result, failed) = std::thread::scope(|scope| {
         let mut checker = Checker {
-            validator,
-            config,
+            work,
             // With one thread, the reading thread validates each batch itself.
             pool: (config.jobs > 1).then(|| Pool::start(scope, work)),
-            render,
             pending: Batch::default(),
             batch_items: 4 * CHUNK,
             in_flight: None,
@@ -504,12 +502,11 @@ fn run_with<W: Write>(
 /// Reads inputs into batches and validates each batch on all threads while the next one is
 /// read: at most two batches are in memory.
 struct Checker<'env> {
-    validator: &'env Validator,
-    config: &'env Config,
+    /// What validating a payload needs, the same on every thread.
+    work: Work<'env>,
     /// Where the runs of payloads go to the workers; dropping it ends them.
     /// `None` with `--jobs 1`: the reading thread validates.
     pool: Option<Pool<'env>>,
-    render: Render,
     /// Payloads read and not yet validated.
     pending: Batch,
     /// How many payloads make a batch: a few runs at first, so that the other threads start
@@ -675,7 +672,7 @@ impl Checker<'_> {
     }
 
     fn json(&mut self, input: &Input) -> Result<(), Failure> {
-        let max = self.config.max_bytes;
+        let max = self.work.config.max_bytes;
         let data = &mut self.pending.data;
         let content = match &input.path {
             None => read_capped(io::stdin().lock(), max, data).map_err(|e| Error::io(STDIN, e))?,
@@ -696,7 +693,7 @@ impl Checker<'_> {
     }
 
     fn ndjson<W: Write>(&mut self, input: &Input, sink: &mut Sink<W>) -> Result<(), Failure> {
-        let threads = self.config.jobs > 1;
+        let threads = self.work.config.jobs > 1;
         match &input.path {
             None => self.ndjson_from(input, io::stdin(), threads, sink),
             Some(path) => {
@@ -736,7 +733,7 @@ impl Checker<'_> {
         self.drain(sink)?;
         let shared = Shared {
             reading: Mutex::new(Reading {
-                lines: Lines::new(reader, self.config.max_bytes),
+                lines: Lines::new(reader, self.work.config.max_bytes),
                 next: 0,
                 ended: false,
                 failure: None,
@@ -744,21 +741,15 @@ impl Checker<'_> {
             done: Mutex::new(Done {
                 ready: BTreeMap::new(),
                 next: 0,
-                busy: self.config.jobs.saturating_sub(1),
+                busy: self.work.config.jobs.saturating_sub(1),
                 stop: false,
                 spare: Vec::new(),
             }),
             changed: Condvar::new(),
         };
-        let work = Work {
-            validator: self.validator,
-            config: self.config,
-            render: self.render,
-            want_source: self.want_source(),
-        };
-        let name = &input.name;
+        let (work, name) = (self.work, &input.name);
         let written = std::thread::scope(|scope| {
-            for _ in 1..self.config.jobs {
+            for _ in 1..self.work.config.jobs {
                 scope.spawn(|| shared.validate(work, name));
             }
             let written = shared.write(work, name, sink);
@@ -787,17 +778,14 @@ impl Checker<'_> {
         sink: &mut Sink<W>,
     ) -> Result<(), Failure> {
         let name = || input.path.clone().unwrap_or_else(|| STDIN.into());
-        let mut lines = Lines::new(reader, self.config.max_bytes);
-        while let Some((number, content)) = lines
-            .next(&mut self.pending.data)
+        let mut lines = Lines::new(reader, self.work.config.max_bytes);
+        while lines
+            .fill(&mut self.pending, &input.name, self.batch_items)
             .map_err(|e| Error::io(name(), e))?
         {
-            self.pending.push(&input.name, Some(number), content);
-            if self.pending.is_full(self.batch_items) {
-                lines.set_aside(&mut self.pending.data);
-                self.flush(sink)?;
-                lines.restore(&mut self.pending.data);
-            }
+            lines.set_aside(&mut self.pending.data);
+            self.flush(sink)?;
+            lines.restore(&mut self.pending.data);
         }
         Ok(())
     }
@@ -835,10 +823,10 @@ impl Checker<'_> {
             file: input.name.clone(),
         };
         let render = sink.render();
-        let (validator, want_source) = (self.validator, self.want_source());
+        let (validator, want_source) = (self.work.validator, self.work.want_source);
         let chunks: Vec<_> = calls.calls.chunks(CHUNK / 2).collect();
         for batch in chunks.chunks(2 * BATCH_ITEMS / CHUNK) {
-            let results = parallel_map(batch, self.config.jobs, |chunk| {
+            let results = parallel_map(batch, self.work.config.jobs, |chunk| {
                 render.all(chunk.iter().flat_map(|call| {
                     let exchange =
                         validator.validate_exchange(&call.request.bytes, &call.response.bytes);
@@ -856,10 +844,6 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn want_source(&self) -> bool {
-        self.config.format == Format::Human && !self.config.quiet
-    }
-
     /// Starts validating the pending payloads in the background, and emits the batch before
     /// them, if any.
     fn flush<W: Write>(&mut self, sink: &mut Sink<W>) -> io::Result<()> {
@@ -868,20 +852,9 @@ impl Checker<'_> {
         }
         self.batch_items = (2 * self.batch_items).min(BATCH_ITEMS);
         let Some(pool) = &self.pool else {
-            let want_source = self.want_source();
-            let (validator, config, batch) = (self.validator, self.config, &self.pending);
+            let (batch, mut name) = (&self.pending, OwnName::default());
             for jobs in batch.jobs.chunks(CHUNK) {
-                let checked = jobs.iter().map(|job| {
-                    check_job(
-                        validator,
-                        config,
-                        batch,
-                        job,
-                        want_source,
-                        batch.file(job).cloned().unwrap_or_default(),
-                    )
-                });
-                sink.emit(self.render.all(checked))?;
+                sink.emit(self.work.jobs(batch, jobs, &mut name, Vec::new()))?;
             }
             self.pending.clear();
             return sink.out.flush();
@@ -960,6 +933,15 @@ struct Done {
     spare: Vec<Vec<u8>>,
 }
 
+/// A thread's buffers for the batches of a [`Shared`]: what it reads, its copy of the file
+/// name, and the buffer it renders to.
+#[derive(Default)]
+struct Own {
+    batch: Batch,
+    name: OwnName,
+    text: Vec<u8>,
+}
+
 /// Counts a thread of a [`Shared`] out when it ends, however it ends.
 struct Busy<'a, R>(&'a Shared<R>);
 
@@ -991,24 +973,9 @@ impl<R: Read> Shared<R> {
         let items = ((2 * CHUNK) << reading.next.min(8)).min(SHARED_ITEMS);
         let lines = &mut reading.lines;
         lines.restore(&mut batch.data);
-        loop {
-            match lines.next(&mut batch.data) {
-                Ok(Some((number, content))) => {
-                    batch.push(name, Some(number), content);
-                    if batch.is_full(items) {
-                        break;
-                    }
-                }
-                Ok(None) => {
-                    reading.ended = true;
-                    break;
-                }
-                Err(e) => {
-                    reading.failure = Some(e);
-                    reading.ended = true;
-                    break;
-                }
-            }
+        match lines.fill(batch, name, items) {
+            Ok(more) => reading.ended = !more,
+            Err(e) => (reading.failure, reading.ended) = (Some(e), true),
         }
         lines.set_aside(&mut batch.data);
         if batch.jobs.is_empty() {
@@ -1018,12 +985,28 @@ impl<R: Read> Shared<R> {
         Some(reading.next - 1)
     }
 
+    /// Reads, validates and hands over the next batch, with a thread's own buffers; `false`
+    /// when there is none.
+    fn step(&self, work: Work<'_>, name: &Arc<str>, own: &mut Own) -> bool {
+        let Some(number) = self.read(&mut own.batch, name) else {
+            return false;
+        };
+        let text = std::mem::take(&mut own.text);
+        let rendered = work.jobs(&own.batch, &own.batch.jobs, &mut own.name, text);
+        let mut done = self.lock_done();
+        done.ready.insert(number, rendered);
+        own.text = done.spare.pop().unwrap_or_default();
+        drop(done);
+        self.changed.notify_all();
+        true
+    }
+
     /// A thread besides the writing one: reads and validates batches until the input ends.
     fn validate(&self, work: Work<'_>, name: &Arc<str>) {
         let _busy = Busy(self);
-        let (mut batch, mut own) = (Batch::default(), OwnName::default());
+        let mut own = Own::default();
         loop {
-            let text = {
+            {
                 let mut done = self.lock_done();
                 while !done.stop && done.ready.len() >= WAITING {
                     done = self
@@ -1034,14 +1017,10 @@ impl<R: Read> Shared<R> {
                 if done.stop {
                     return;
                 }
-                done.spare.pop().unwrap_or_default()
-            };
-            let Some(number) = self.read(&mut batch, name) else {
+            }
+            if !self.step(work, name, &mut own) {
                 return;
-            };
-            let rendered = work.jobs(&batch, &batch.jobs, &mut own, text);
-            self.lock_done().ready.insert(number, rendered);
-            self.changed.notify_all();
+            }
         }
     }
 
@@ -1053,20 +1032,11 @@ impl<R: Read> Shared<R> {
         name: &Arc<str>,
         sink: &mut Sink<W>,
     ) -> io::Result<()> {
-        let (mut batch, mut own) = (Batch::default(), OwnName::default());
+        let mut own = Own::default();
         let mut reading = true;
-        let mut text = Vec::new();
         loop {
             if reading {
-                match self.read(&mut batch, name) {
-                    Some(number) => {
-                        let rendered = work.jobs(&batch, &batch.jobs, &mut own, text);
-                        let mut done = self.lock_done();
-                        done.ready.insert(number, rendered);
-                        text = done.spare.pop().unwrap_or_default();
-                    }
-                    None => reading = false,
-                }
+                reading = self.step(work, name, &mut own);
             }
             // Take what is ready in order, and write it without holding the lock.
             let mut ready = Vec::new();
@@ -1272,6 +1242,18 @@ impl<R: Read> Lines<R> {
                 return Ok(Some((number, content)));
             }
         }
+    }
+
+    /// Queues the next lines in `batch` as payloads of the file `name` until it holds `items`
+    /// (or [`BATCH_BYTES`]); `false` when the input ended first.
+    fn fill(&mut self, batch: &mut Batch, name: &Arc<str>, items: usize) -> io::Result<bool> {
+        while let Some((number, content)) = self.next(&mut batch.data)? {
+            batch.push(name, Some(number), content);
+            if batch.is_full(items) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Counts a line and returns its number.
