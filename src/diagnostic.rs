@@ -101,18 +101,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report of a payload without any finding.
-    pub(crate) fn clean(kind: Kind, payload: Option<Payload>) -> Report {
-        Report {
-            kind: Some(kind),
-            diagnostics: Vec::new(),
-            dropped: 0,
-            error_count: 0,
-            warning_count: 0,
-            payload,
-        }
-    }
-
     /// Whether the payload honours the contract: no errors (warnings allowed).
     pub fn conforms(&self) -> bool {
         self.error_count == 0

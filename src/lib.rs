@@ -32,21 +32,25 @@
 //! ```
 #![deny(missing_docs)]
 
+mod contract;
 mod diagnostic;
+mod engine;
 mod envelope;
 mod error;
 #[cfg(feature = "cli")]
 mod explain;
+mod findings;
 mod message;
 mod object;
 pub mod openapi;
 mod order;
+mod pointer;
 mod position;
+mod reference;
 #[cfg(feature = "cli")]
 mod report;
 mod rules;
 pub mod sample;
-mod scan;
 pub mod schema;
 mod semantic;
 #[cfg(feature = "proptest")]
@@ -68,7 +72,7 @@ pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage};
 pub use schema::Kind;
 pub use time::{LocalTime, TimeError, UtcTime};
 pub use validate::{
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Exchange, MAX_DEPTH_CAP,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Engine, Exchange, MAX_DEPTH_CAP,
     Options, Profile, Validator,
 };
 

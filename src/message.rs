@@ -6,9 +6,10 @@
 use serde_json::Value;
 
 use crate::order::{OrderStatus, OrderType, PaymentStatus, RecordType};
+use crate::pointer::last_segment;
 use crate::rules::Rule;
+use crate::schema::Kind;
 use crate::time::{LOCAL_TIME_PATTERN, UTC_TIME_PATTERN};
-use crate::validate::last_segment;
 
 /// Members whose values are secrets.
 const CREDENTIALS: [&str; 2] = ["/request/iotToken", "/request/cloudToken"];
@@ -136,9 +137,15 @@ const LOCAL_TIMES: [&str; 2] = ["/data/startTime", "/data/endTime"];
 const UTC_TIMES: [&str; 2] = ["/data/startTimeUTC", "/data/endTimeUTC"];
 
 /// A likely cause for a schema finding, when its shape matches a known oddity of the platform's
-/// sibling endpoints.
-pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) -> Option<String> {
-    let value = crate::validate::at(root, pointer);
+/// sibling endpoints. `value` is the value at `pointer`, when there is one; `present` tells
+/// whether the payload has a member at a pointer.
+pub(crate) fn hint_for(
+    rule: Rule,
+    pointer: &str,
+    member: &str,
+    value: Option<&Value>,
+    present: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     let is_time = LOCAL_TIMES.contains(&pointer) || UTC_TIMES.contains(&pointer);
     match (rule, value) {
         (Rule::WrongType, Some(Value::Number(n))) if is_time => {
@@ -168,13 +175,11 @@ pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) ->
             })
         }
         (Rule::MissingField, _) if member == "recordType" && pointer == "/data" => {
-            crate::validate::at(root, "/data/commodityType")
-                .is_some()
-                .then(|| {
-                    "the payload has `commodityType`, which sibling endpoints send; this endpoint \
+            present("/data/commodityType").then(|| {
+                "the payload has `commodityType`, which sibling endpoints send; this endpoint \
                  sends `recordType` (1 continuous, 2 event)"
-                        .to_owned()
-                })
+                    .to_owned()
+            })
         }
         (Rule::WrongType, Some(Value::String(s)))
             if s.parse::<i64>().is_ok() || s.parse::<f64>().is_ok() =>
@@ -189,6 +194,133 @@ pub(crate) fn hint_for(rule: Rule, pointer: &str, member: &str, root: &Value) ->
         }
         _ => None,
     }
+}
+
+/// "a string", "null or an object": the JSON types a schema allows, in the schema library's
+/// order (null, boolean, integer, number, string, array, object).
+pub(crate) fn expected_types<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let article = |t: &str| match t {
+        "null" => t.to_owned(),
+        "integer" | "object" | "array" => format!("an {t}"),
+        _ => format!("a {t}"),
+    };
+    let names: Vec<String> = names.into_iter().map(article).collect();
+    names.join(" or ")
+}
+
+/// A value of the wrong JSON type.
+pub(crate) fn wrong_type(pointer: &str, value: &Value, expected: &str) -> String {
+    let name = Field::new(pointer).name;
+    format!(
+        "`{name}` is {}, expected {expected}",
+        describe(value, pointer)
+    )
+}
+
+/// A required member missing from the object at `pointer`.
+pub(crate) fn missing_member(pointer: &str, member: &str) -> String {
+    format!(
+        "missing required member `{member}` in {}",
+        Field::new(pointer).object_name()
+    )
+}
+
+/// `code` 200 without an order: `data` missing (`None`) or not an object.
+pub(crate) fn missing_data(data: Option<&Value>) -> String {
+    match data {
+        None => "`code` is 200 but `data` is missing, expected the order object".to_owned(),
+        Some(value) => format!(
+            "`code` is 200 but `data` is {}, expected the order object",
+            describe(value, "/data")
+        ),
+    }
+}
+
+/// An integer code that is not one of the enum's.
+pub(crate) fn not_in_enum(pointer: &str, value: &Value) -> String {
+    let name = Field::new(pointer).name;
+    format!(
+        "`{name}` is {}, expected {}",
+        describe(value, pointer),
+        expected_enum(&name)
+    )
+}
+
+/// A string that does not match its pattern.
+pub(crate) fn pattern_mismatch(pointer: &str, value: &Value, pattern: &str) -> String {
+    let name = Field::new(pointer).name;
+    format!(
+        "`{name}` is {}, expected {}",
+        describe(value, pointer),
+        expected_pattern(pattern)
+    )
+}
+
+/// A string of the right shape that its format refuses.
+pub(crate) fn not_real(pointer: &str, value: &Value, format: &str) -> String {
+    let name = Field::new(pointer).name;
+    format!(
+        "`{name}` is {}, which is not a real {format}",
+        describe(value, pointer)
+    )
+}
+
+/// A number below its minimum (`at least`) or above its maximum (`at most`).
+pub(crate) fn out_of_range(pointer: &str, value: &Value, bound: &str, limit: &Value) -> String {
+    let name = Field::new(pointer).name;
+    format!(
+        "`{name}` is {}, expected {bound} {limit}",
+        describe(value, pointer)
+    )
+}
+
+/// An integer member written with a fraction, an exponent or as `-0`.
+pub(crate) fn written_with_fraction(pointer: &str, written: &str) -> String {
+    let name = last_segment(pointer);
+    format!(
+        "`{name}` is {written}, expected an integer written without a fraction, exponent or \
+         minus sign on zero"
+    )
+}
+
+/// A member the contract does not define, in the object at `object`.
+pub(crate) fn unknown_member(name: &str, object: &str, kind: Kind) -> String {
+    let place = Field::new(object).object_name();
+    format!("`{name}` is not a member of {place} in the {kind} contract")
+}
+
+/// A key repeated in one object, by the repeated member's pointer.
+pub(crate) fn duplicate_key(pointer: &str) -> (String, Option<String>) {
+    let name = last_segment(pointer);
+    let parent = Field::new(crate::pointer::parent(pointer));
+    (
+        format!("duplicate key `{name}` in {}", parent.object_name()),
+        Some(
+            "parsers disagree on which of two equal keys wins (most keep the last); send each \
+             key once"
+                .into(),
+        ),
+    )
+}
+
+/// A top-level value that is not an object.
+pub(crate) fn not_an_object(value: &Value) -> String {
+    format!("the payload is {}, expected an object", describe(value, ""))
+}
+
+/// The payload's kind cannot be told: both or neither of `params` and `code`.
+pub(crate) fn unknown_kind(both: bool) -> (String, Option<String>) {
+    let message = if both {
+        "the payload has both `params` (a request) and `code` (a response)"
+    } else {
+        "the payload has neither `params` (a request) nor `code` (a response)"
+    };
+    (
+        message.into(),
+        Some(
+            "a request has `params` and a response `code`; or name the kind when validating".into(),
+        ),
+    )
 }
 
 fn local_time_hint(s: &str) -> Option<String> {
@@ -215,7 +347,7 @@ const SIBLING_MEMBERS: [&str; 3] = ["commodityType", "expired", "endTimeStr"];
 
 /// A likely cause for an unknown member: a sibling endpoint's field, or a misspelling of a
 /// member the contract defines.
-pub(crate) fn unknown_member_hint(name: &str, known: &[String]) -> Option<String> {
+pub(crate) fn unknown_member_hint<S: AsRef<str>>(name: &str, known: &[S]) -> Option<String> {
     if SIBLING_MEMBERS.contains(&name) {
         return Some(format!(
             "`{name}` is returned by sibling endpoints of the platform, not by `order/get`"
@@ -223,6 +355,7 @@ pub(crate) fn unknown_member_hint(name: &str, known: &[String]) -> Option<String
     }
     known
         .iter()
+        .map(AsRef::as_ref)
         .find(|k| k.eq_ignore_ascii_case(name))
         .map(|k| format!("did you mean `{k}`? member names are case-sensitive"))
 }

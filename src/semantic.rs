@@ -1,25 +1,22 @@
-//! Stage 3: what the schema cannot say.
+//! What the schema cannot say: the cross-field rules.
 //!
-//! Each rule is a small function over [`OrderFacts`] or a few plain values, and reports through
-//! a [`Sink`]. Two paths feed them the same facts:
-//! - the full path reads them out of the parsed `Value`, skipping any value an earlier stage
-//!   faulted, so that one defect gives one diagnostic;
-//! - the fast path reads them straight from the typed payload, with a [`Tripwire`] for a sink:
-//!   any finding sends the payload down the full path for positions and messages.
-//!
-//! Sharing the rules is what keeps the two paths' verdicts equal.
+//! Each rule is a small function over [`Facts`], the few values of a payload the rules read,
+//! and reports through a [`Sink`]. Both engines gather the same facts ([`FACTS`] says which
+//! members they are) and call [`judge`]: the one-pass engine while it reads the bytes, the
+//! reference engine from its parsed `Value`. A value that a schema finding is about is never a
+//! fact, so that one defect gives one diagnostic.
+
+use std::borrow::Cow;
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
-use serde_json::Value;
 
-use crate::diagnostic::Payload;
+use crate::findings::Sink;
 use crate::message::quote;
-use crate::order::{OrderDetail, is_price, is_zero_price};
-use crate::rules::{Rule, Stage};
+use crate::order::{is_price, is_zero_price};
+use crate::rules::Rule;
 use crate::schema::Kind;
 use crate::time::{LocalTime, TimeError, UtcTime};
-use crate::validate::{Findings, at};
 
 /// The API version this contract describes.
 pub(crate) const API_VERSION: &str = "1.0.6";
@@ -29,160 +26,192 @@ pub(crate) const PROTOCOL_VERSION: &str = "1.0";
 /// A configured time zone with the name the user gave it.
 pub(crate) type Zone = (String, TimeZone);
 
-/// Where rules report.
-pub(crate) trait Sink {
-    /// Reports a finding at the value `pointer` names.
-    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>);
+/// A value the rules read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fact {
+    Version,
+    ApiVer,
+    AskedIotId,
+    AskedOrderId,
+    Code,
+    IotId,
+    OrderId,
+    Price,
+    Status,
+    PaymentStatus,
+    OrderType,
+    PreConsume,
+    Start,
+    End,
+    StartUtc,
+    EndUtc,
 }
 
-impl Sink for Findings<'_> {
-    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
-        Findings::push(self, rule, pointer, message, hint);
+/// How many facts there are.
+const FACT_COUNT: usize = 16;
+
+/// Which member of which envelope holds each fact: the only place the rules' members are named.
+pub(crate) const FACTS: &[(Kind, &str, Fact)] = &[
+    (Kind::Request, "/version", Fact::Version),
+    (Kind::Request, "/request/apiVer", Fact::ApiVer),
+    (Kind::Request, "/params/iotId", Fact::AskedIotId),
+    (Kind::Request, "/params/orderId", Fact::AskedOrderId),
+    (Kind::Response, "/code", Fact::Code),
+    (Kind::Response, "/data/iotId", Fact::IotId),
+    (Kind::Response, "/data/orderId", Fact::OrderId),
+    (Kind::Response, "/data/price", Fact::Price),
+    (Kind::Response, "/data/status", Fact::Status),
+    (Kind::Response, "/data/paymentStatus", Fact::PaymentStatus),
+    (Kind::Response, "/data/orderType", Fact::OrderType),
+    (Kind::Response, "/data/preConsume", Fact::PreConsume),
+    (Kind::Response, "/data/startTime", Fact::Start),
+    (Kind::Response, "/data/endTime", Fact::End),
+    (Kind::Response, "/data/startTimeUTC", Fact::StartUtc),
+    (Kind::Response, "/data/endTimeUTC", Fact::EndUtc),
+];
+
+/// The member that holds the order: its presence as an object is a fact of its own.
+pub(crate) const ORDER: &str = "/data";
+
+/// The fact a member of `kind` at `pointer` holds, if any.
+pub(crate) fn fact_at(kind: Kind, pointer: &str) -> Option<Fact> {
+    FACTS
+        .iter()
+        .find(|(k, p, _)| *k == kind && *p == pointer)
+        .map(|&(_, _, fact)| fact)
+}
+
+/// One fact's value: a string, or an integer written without a fraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FactValue<'a> {
+    Text(Cow<'a, str>),
+    Unsigned(u64),
+    Signed(i64),
+}
+
+/// The facts of one payload, each `None` when absent, of another type, or faulted.
+#[derive(Debug, Default)]
+pub(crate) struct Facts<'a> {
+    values: [Option<FactValue<'a>>; FACT_COUNT],
+    /// Whether `data` holds an object that no schema finding is about.
+    pub(crate) order: bool,
+}
+
+impl<'a> Facts<'a> {
+    pub(crate) fn set(&mut self, fact: Fact, value: FactValue<'a>) {
+        self.values[fact as usize] = Some(value);
     }
-}
 
-/// A sink that only remembers whether anything fired: the fast path's.
-#[derive(Default)]
-pub(crate) struct Tripwire {
-    pub(crate) fired: bool,
-    /// Whether a rule of another stage than the semantic one fired (`missing-data`, which the
-    /// schema checks, is also read off the fast path's facts).
-    pub(crate) structural: bool,
-}
+    /// The same facts, owning their strings.
+    pub(crate) fn into_owned(self) -> Facts<'static> {
+        Facts {
+            values: self.values.map(|v| {
+                v.map(|v| match v {
+                    FactValue::Text(t) => FactValue::Text(Cow::Owned(t.into_owned())),
+                    FactValue::Unsigned(n) => FactValue::Unsigned(n),
+                    FactValue::Signed(n) => FactValue::Signed(n),
+                })
+            }),
+            order: self.order,
+        }
+    }
 
-impl Sink for Tripwire {
-    fn push(&mut self, rule: Rule, _: String, _: String, _: Option<String>) {
-        self.fired = true;
-        self.structural |= rule.info().stage != Stage::Semantic;
+    pub(crate) fn clear(&mut self, fact: Fact) {
+        self.values[fact as usize] = None;
+    }
+
+    fn text(&self, fact: Fact) -> Option<&str> {
+        match &self.values[fact as usize] {
+            Some(FactValue::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// As `serde_json::Value::as_u64` would read it.
+    fn unsigned(&self, fact: Fact) -> Option<u64> {
+        match self.values[fact as usize] {
+            Some(FactValue::Unsigned(n)) => Some(n),
+            Some(FactValue::Signed(n)) => u64::try_from(n).ok(),
+            _ => None,
+        }
+    }
+
+    /// As `serde_json::Value::as_i64` would read it.
+    fn signed(&self, fact: Fact) -> Option<i64> {
+        match self.values[fact as usize] {
+            Some(FactValue::Unsigned(n)) => i64::try_from(n).ok(),
+            Some(FactValue::Signed(n)) => Some(n),
+            _ => None,
+        }
     }
 }
 
 /// The order's values the rules look at, each `None` when absent or already faulted.
 #[derive(Default)]
-pub(crate) struct OrderFacts<'a> {
-    pub(crate) start: Option<&'a LocalTime>,
-    pub(crate) end: Option<&'a LocalTime>,
-    pub(crate) start_utc: Option<&'a UtcTime>,
-    pub(crate) end_utc: Option<&'a UtcTime>,
-    pub(crate) pre_consume: Option<u64>,
-    pub(crate) status: Option<u64>,
-    pub(crate) payment_status: Option<u64>,
-    pub(crate) order_type: Option<u64>,
+struct OrderFacts<'a> {
+    start: Option<&'a LocalTime>,
+    end: Option<&'a LocalTime>,
+    start_utc: Option<&'a UtcTime>,
+    end_utc: Option<&'a UtcTime>,
+    pre_consume: Option<u64>,
+    status: Option<u64>,
+    payment_status: Option<u64>,
+    order_type: Option<u64>,
     /// The price text, known to be a decimal amount.
-    pub(crate) price: Option<&'a str>,
+    price: Option<&'a str>,
 }
 
-impl<'a> From<&'a OrderDetail> for OrderFacts<'a> {
-    fn from(d: &'a OrderDetail) -> Self {
-        OrderFacts {
-            start: Some(&d.start_time),
-            end: Some(&d.end_time),
-            start_utc: Some(&d.start_time_utc),
-            end_utc: Some(&d.end_time_utc),
-            pre_consume: d.pre_consume,
-            status: Some(d.status.code().into()),
-            payment_status: Some(d.payment_status.code().into()),
-            order_type: Some(d.order_type.code().into()),
-            price: Some(d.price.as_str()),
-        }
-    }
-}
-
-/// The full path: every semantic rule for a parsed payload of `kind`.
-pub(crate) fn check(findings: &mut Findings<'_>, value: &Value, kind: Kind, zone: Option<&Zone>) {
+/// Every semantic rule for a payload of `kind`, over its facts. `place` gives the pointer of a
+/// member by its fact, for the findings.
+pub(crate) fn judge(sink: &mut impl Sink, kind: Kind, facts: &Facts<'_>, zone: Option<&Zone>) {
     match kind {
-        Kind::Request => request_rules(
-            findings,
-            str_at(findings, value, "/request/apiVer"),
-            str_at(findings, value, "/version"),
-        ),
+        Kind::Request => request_rules(sink, facts.text(Fact::ApiVer), facts.text(Fact::Version)),
         Kind::Response => {
-            let code = (!findings.is_tainted("/code"))
-                .then(|| value.get("code").and_then(Value::as_i64))
-                .flatten();
-            let data = value.get("data").filter(|_| !findings.is_tainted("/data"));
-            data_on_error(findings, code, data.is_some_and(Value::is_object));
-            if data.is_some_and(Value::is_object) {
-                let local = |f: &mut Findings<'_>, p| read_time::<LocalTime>(f, value, p);
-                let utc = |f: &mut Findings<'_>, p| read_time::<UtcTime>(f, value, p);
-                let start = local(findings, "/data/startTime");
-                let end = local(findings, "/data/endTime");
-                let start_utc = utc(findings, "/data/startTimeUTC");
-                let end_utc = utc(findings, "/data/endTimeUTC");
-                let price = str_at(findings, value, "/data/price").filter(|p| is_price(p));
-                let facts = OrderFacts {
+            data_on_error(sink, facts.signed(Fact::Code), facts.order);
+            if facts.order {
+                let start = read_time::<LocalTime>(sink, facts, Fact::Start);
+                let end = read_time::<LocalTime>(sink, facts, Fact::End);
+                let start_utc = read_time::<UtcTime>(sink, facts, Fact::StartUtc);
+                let end_utc = read_time::<UtcTime>(sink, facts, Fact::EndUtc);
+                let order = OrderFacts {
                     start: start.as_ref(),
                     end: end.as_ref(),
                     start_utc: start_utc.as_ref(),
                     end_utc: end_utc.as_ref(),
-                    pre_consume: u64_at(findings, value, "/data/preConsume"),
-                    status: u64_at(findings, value, "/data/status"),
-                    payment_status: u64_at(findings, value, "/data/paymentStatus"),
-                    order_type: u64_at(findings, value, "/data/orderType"),
-                    price,
+                    pre_consume: facts.unsigned(Fact::PreConsume),
+                    status: facts.unsigned(Fact::Status),
+                    payment_status: facts.unsigned(Fact::PaymentStatus),
+                    order_type: facts.unsigned(Fact::OrderType),
+                    price: facts.text(Fact::Price).filter(|p| is_price(p)),
                 };
-                order_rules(findings, &facts, zone);
+                order_rules(sink, &order, zone);
             }
         }
     }
 }
 
-/// The fast paths: every semantic rule for a typed payload, including the schema's "code 200
-/// carries the order", which the types alone cannot hold.
-pub(crate) fn check_typed(sink: &mut impl Sink, payload: &Payload, zone: Option<&Zone>) {
-    match payload {
-        Payload::Request(r) => request_rules(sink, Some(&r.request.api_ver), Some(&r.version)),
-        Payload::Response(r) => {
-            response_rules(sink, r.code, r.data.value().map(OrderFacts::from), zone);
-        }
-    }
-}
-
-/// The rules of a response whose shape is known to be right: its `code`, and its order when
-/// `data` holds one.
-pub(crate) fn response_rules(
-    sink: &mut impl Sink,
-    code: i32,
-    order: Option<OrderFacts<'_>>,
-    zone: Option<&Zone>,
-) {
-    if code == 200 && order.is_none() {
-        sink.push(Rule::MissingData, "/data".into(), String::new(), None);
-    }
-    data_on_error(sink, Some(code.into()), order.is_some());
-    if let Some(order) = order {
-        order_rules(sink, &order, zone);
-    }
-}
-
-/// A string at `pointer` that no earlier stage faulted.
-fn str_at<'v>(findings: &Findings<'_>, value: &'v Value, pointer: &str) -> Option<&'v str> {
-    (!findings.is_tainted(pointer))
-        .then(|| at(value, pointer).and_then(Value::as_str))
-        .flatten()
-}
-
-/// An unsigned integer at `pointer` that no earlier stage faulted.
-fn u64_at(findings: &Findings<'_>, value: &Value, pointer: &str) -> Option<u64> {
-    (!findings.is_tainted(pointer))
-        .then(|| at(value, pointer).and_then(Value::as_u64))
-        .flatten()
+/// The pointer of the member that holds `fact`.
+fn pointer_of(fact: Fact) -> &'static str {
+    FACTS
+        .iter()
+        .find(|(_, _, f)| *f == fact)
+        .map_or("", |&(_, p, _)| p)
 }
 
 /// Reads a time the schema accepted, reporting one that does not exist (February 30): the
-/// pattern cannot know month lengths. Only the full path meets such values; the types refuse
-/// them.
+/// pattern cannot know month lengths.
 fn read_time<T: std::str::FromStr<Err = TimeError>>(
-    findings: &mut Findings<'_>,
-    value: &Value,
-    pointer: &str,
+    sink: &mut impl Sink,
+    facts: &Facts<'_>,
+    fact: Fact,
 ) -> Option<T> {
-    let text = str_at(findings, value, pointer)?;
+    let text = facts.text(fact)?;
     match text.parse::<T>() {
         Ok(t) => Some(t),
         Err(TimeError::Impossible { reason }) => {
+            let pointer = pointer_of(fact);
             let name = &pointer[6..];
-            findings.push(
+            sink.push(
                 Rule::ImpossibleTime,
                 pointer.into(),
                 format!(
@@ -490,19 +519,20 @@ fn sanity(sink: &mut impl Sink, order: &OrderFacts<'_>) {
 }
 
 /// The response's order against the request's parameters.
-pub(crate) fn exchange(findings: &mut Findings<'_>, request: &Value, response: &Value) {
-    for name in ["iotId", "orderId"] {
-        let asked = request
-            .pointer(&format!("/params/{name}"))
-            .and_then(Value::as_str);
-        let answered_pointer = format!("/data/{name}");
-        let answered = str_at(findings, response, &answered_pointer);
-        if let (Some(asked), Some(answered)) = (asked, answered)
+pub(crate) fn exchange(sink: &mut impl Sink, request: &Facts<'_>, response: &Facts<'_>) {
+    for (asked_fact, answered_fact) in [
+        (Fact::AskedIotId, Fact::IotId),
+        (Fact::AskedOrderId, Fact::OrderId),
+    ] {
+        if let (Some(asked), Some(answered)) =
+            (request.text(asked_fact), response.text(answered_fact))
             && asked != answered
         {
-            findings.push(
+            let pointer = pointer_of(answered_fact);
+            let name = &pointer[6..];
+            sink.push(
                 Rule::ExchangeMismatch,
-                answered_pointer,
+                pointer.to_owned(),
                 format!(
                     "`{name}` is {}, but the request asked for {}",
                     quote(answered),

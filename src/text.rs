@@ -13,6 +13,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Number, Value};
 
+use crate::pointer::{array_index, push_token, unescape_token};
+
 /// Limits on the input, checked while parsing.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -173,47 +175,6 @@ fn is_member(nodes: &[Node], names: &str, id: u32, parent: u32, name: &str) -> b
     nodes
         .get(id as usize)
         .is_some_and(|n| n.key != NO_KEY && n.parent == parent && name_of(names, n) == name)
-}
-
-/// Decodes an RFC 6901 reference token (`~1` is `/`, `~0` is `~`); `None` if it is malformed.
-fn unescape_token(token: &str) -> Option<std::borrow::Cow<'_, str>> {
-    if !token.contains('~') {
-        return Some(token.into());
-    }
-    let mut out = String::with_capacity(token.len());
-    let mut chars = token.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '~' => match chars.next()? {
-                '0' => out.push('~'),
-                '1' => out.push('/'),
-                _ => return None,
-            },
-            c => out.push(c),
-        }
-    }
-    Some(out.into())
-}
-
-/// Parses an RFC 6901 array index: `0` or digits without a leading zero.
-pub(crate) fn array_index(token: &str) -> Option<usize> {
-    let digits = token.bytes().all(|b| b.is_ascii_digit());
-    if token.is_empty() || !digits || (token.len() > 1 && token.starts_with('0')) {
-        return None;
-    }
-    token.parse().ok()
-}
-
-/// Appends `/` and `key` escaped as an RFC 6901 reference token to `pointer`.
-fn push_token(pointer: &mut String, key: &str) {
-    pointer.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
-    }
 }
 
 /// Why an input is not an acceptable JSON text.

@@ -1,0 +1,190 @@
+//! The findings of one payload under way: levels applied as they come in, positions computed
+//! once at the end, and only for what is kept.
+//!
+//! Both engines report here, so that one payload gives one report whichever judged it.
+
+use crate::diagnostic::{Diagnostic, Payload, Report};
+use crate::pointer;
+use crate::position::LineIndex;
+use crate::rules::{RULES, Rule, Severity};
+use crate::schema::Kind;
+
+/// What the user made of the rules: each rule's severity (or `None`, allowed) and how many
+/// diagnostics a report keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    pub(crate) severities: [Option<Severity>; RULES.len()],
+    pub(crate) max_diagnostics: usize,
+}
+
+impl Policy {
+    /// The severity of `rule`, or `None` when it is allowed.
+    pub(crate) fn severity(&self, rule: Rule) -> Option<Severity> {
+        self.severities[rule as usize]
+    }
+}
+
+/// Where the rules report: a finding at the value a pointer names.
+pub(crate) trait Sink {
+    /// Reports a finding at the value `pointer` names.
+    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>);
+}
+
+/// One finding, before its position is known.
+#[derive(Debug)]
+pub(crate) struct Finding {
+    pub(crate) rule: Rule,
+    pub(crate) severity: Severity,
+    pub(crate) pointer: String,
+    /// Byte offset of the value (or key) it is about.
+    pub(crate) offset: usize,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
+
+/// The findings of one payload.
+pub(crate) struct Findings<'a> {
+    policy: &'a Policy,
+    items: Vec<Finding>,
+    /// Values (and missing members) that a schema finding is about: the semantic rules leave
+    /// them alone, so that one defect gives one diagnostic.
+    tainted: Vec<String>,
+    /// Findings counted but not kept (hostile input), and how many of them are errors.
+    unlisted: usize,
+    unlisted_errors: usize,
+}
+
+impl<'a> Findings<'a> {
+    pub(crate) fn new(policy: &'a Policy) -> Self {
+        Findings {
+            policy,
+            items: Vec::new(),
+            tainted: Vec::new(),
+            unlisted: 0,
+            unlisted_errors: 0,
+        }
+    }
+
+    /// Reports a finding at `offset`, at the level the policy gives its rule.
+    pub(crate) fn push_at(
+        &mut self,
+        rule: Rule,
+        pointer: String,
+        offset: usize,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let Some(severity) = self.policy.severity(rule) else {
+            return;
+        };
+        if self.items.len() >= self.policy.max_diagnostics.saturating_mul(2).max(64) {
+            // Far past the cap: count, do not keep (linear work on hostile input).
+            self.unlisted += 1;
+            self.unlisted_errors += usize::from(severity == Severity::Error);
+            return;
+        }
+        self.items.push(Finding {
+            rule,
+            severity,
+            pointer,
+            offset,
+            message,
+            hint,
+        });
+    }
+
+    /// Whether a finding of `rule` would be kept: not allowed by the policy. Callers skip the
+    /// wording of a finding nobody will read.
+    pub(crate) fn wants(&self, rule: Rule) -> bool {
+        self.policy.severity(rule).is_some()
+    }
+
+    /// Counts findings that could not be listed (hostile input).
+    pub(crate) fn count_unlisted(&mut self, rule: Rule, count: usize) {
+        if let Some(severity) = self.policy.severity(rule) {
+            self.unlisted += count;
+            if severity == Severity::Error {
+                self.unlisted_errors += count;
+            }
+        }
+    }
+
+    /// Marks a value, or a missing member of the object at `pointer`, as faulted.
+    pub(crate) fn taint(&mut self, pointer: &str, member: &str) {
+        if member.is_empty() {
+            self.tainted.push(pointer.to_owned());
+        } else {
+            self.tainted.push(pointer::child(pointer, member));
+        }
+    }
+
+    /// Whether a schema finding is about this value or one that contains it.
+    pub(crate) fn is_tainted(&self, pointer: &str) -> bool {
+        self.tainted.iter().any(|t| pointer::is_within(pointer, t))
+    }
+
+    /// Forgets every finding about the value at `pointer` or inside it, but for `keep`: a
+    /// repeated member replaces what was found of its earlier value.
+    pub(crate) fn forget_within(&mut self, pointer: &str, keep: Rule) {
+        self.items
+            .retain(|f| f.rule == keep || !pointer::is_within(&f.pointer, pointer));
+        self.tainted.retain(|t| !pointer::is_within(t, pointer));
+    }
+
+    /// Keeps only the findings of `rule`.
+    pub(crate) fn keep_only(&mut self, rule: Rule) {
+        self.items.retain(|f| f.rule == rule);
+        self.tainted.clear();
+    }
+
+    /// Whether any error was found.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.unlisted_errors > 0 || self.items.iter().any(|i| i.severity == Severity::Error)
+    }
+
+    /// The report: findings in input order, positions placed, the cap applied.
+    pub(crate) fn finish(
+        mut self,
+        bytes: &[u8],
+        kind: Option<Kind>,
+        payload: Option<Payload>,
+    ) -> Report {
+        self.items.sort_by_key(|f| (f.offset, f.rule));
+        let error_count = self.unlisted_errors
+            + self
+                .items
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+        let warning_count = self.items.len() + self.unlisted - error_count;
+        let keep = self.items.len().min(self.policy.max_diagnostics);
+        let dropped = self.items.len() - keep + self.unlisted;
+        self.items.truncate(keep);
+        // Built only when there is something to place: a clean payload costs nothing here.
+        let lines = (!self.items.is_empty()).then(|| LineIndex::new(bytes));
+        let diagnostics = self
+            .items
+            .into_iter()
+            .map(|f| Diagnostic {
+                rule: f.rule,
+                severity: f.severity,
+                pointer: f.pointer,
+                offset: f.offset,
+                position: lines
+                    .as_ref()
+                    .map(|l| l.position(f.offset))
+                    .unwrap_or_default(),
+                message: f.message,
+                hint: f.hint,
+            })
+            .collect();
+        Report {
+            kind,
+            diagnostics,
+            dropped,
+            error_count,
+            warning_count,
+            payload,
+        }
+    }
+}
