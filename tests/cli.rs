@@ -329,6 +329,34 @@ fn output_is_the_same_whatever_the_jobs() {
 }
 
 #[test]
+fn both_engines_print_the_same_reports() {
+    let corpus = run(&["sample", "--count", "300", "--invalid"]);
+    for format in ["human", "json", "sarif"] {
+        let args = ["check", "--ndjson", "--format", format, "-"];
+        let one_pass = run_in(root(), &args, Some(corpus.stdout.as_bytes()));
+        let mut reference_args = args.to_vec();
+        reference_args.insert(1, "--engine=reference");
+        let reference = run_in(root(), &reference_args, Some(corpus.stdout.as_bytes()));
+        assert_eq!(one_pass.code, 1, "{format}: the corpus has near misses");
+        assert_eq!(
+            (one_pass.code, &one_pass.stdout),
+            (reference.code, &reference.stdout),
+            "{format}"
+        );
+        let one_pass = run(&["check", "--format", format, "examples"]);
+        let reference = run(&[
+            "check",
+            "--engine",
+            "reference",
+            "--format",
+            format,
+            "examples",
+        ]);
+        assert_eq!(one_pass.stdout, reference.stdout, "{format}");
+    }
+}
+
+#[test]
 fn colour_on_request_only() {
     let plain = run(&["check", "examples/page"]);
     assert!(!plain.stdout.contains('\x1b'));

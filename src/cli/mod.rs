@@ -105,6 +105,16 @@ struct CheckArgs {
     /// Colour the human format: `auto` when stdout is a terminal and `NO_COLOR` is unset.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     color: ColorArg,
+    /// The engine: `one-pass` reads each payload once; `reference` runs the committed JSON
+    /// Schema through the `jsonschema` crate. Both report the same findings.
+    #[arg(long, value_enum, default_value_t = EngineArg::OnePass)]
+    engine: EngineArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineArg {
+    OnePass,
+    Reference,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -257,7 +267,11 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
     let mut options = Options::default()
         .profile(profile)
         .max_bytes(args.max_bytes)
-        .keep_payload(false);
+        .keep_payload(false)
+        .engine(match args.engine {
+            EngineArg::OnePass => crate::Engine::OnePass,
+            EngineArg::Reference => crate::Engine::Reference,
+        });
     if let Some(zone) = &args.time_zone {
         options = options.time_zone(zone.as_str());
     }
