@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the README's command-line comparison: lines per second over one NDJSON file of
-# `order/get` responses (90% conforming), for `cloudstorage-contract check` and its peers, all in
-# one run on this machine.
+# `order/get` responses (90% conforming, half of those with a sanity warning), for
+# `cloudstorage-contract check` and its peers, all in one run on this machine; then the same
+# check against the `Value` baselines on each class of traffic alone (see "corpus classes").
 #
 #   benches/compare.sh [--lines N] [--runs R] [--big GIB]
 #
@@ -34,16 +35,29 @@ cli=target/release/cloudstorage-contract
 baseline=target/release/examples/baseline
 schema=schemas/order-get.response.schema.json
 
-# The corpus: nine conforming responses, then one near miss, and again; the same bytes on every
-# machine (`sample` is seeded).
+# The corpora, the same bytes on every machine (`sample` is seeded):
+# - mixed: nine conforming responses, every other one with a sanity warning
+#   (`paid-while-creating`), then one near miss (one broken rule), and again;
+# - page-form: every response conforming but in the page's own form, single-digit seconds in
+#   both local times (`10:00:0`), two warnings each;
+# - errors: every response with one error (`status` 9);
+# - clean: every response conforming, no finding.
+# Seconds move to the page's form in the local times and to the same instant in the UTC ones.
+page_form='s/\(Time":"[0-9-]* [0-9][0-9]:[0-9][0-9]:\)[0-9]\([0-9]\)"/\1\2"/g; s/\(TimeUTC":"[0-9-]*T[0-9][0-9]:[0-9][0-9]:\)[0-9]\([0-9]\)/\10\2/g'
+warned='s/"status":[0-9],"paymentStatus":[0-9]/"status":3,"paymentStatus":1/'
 corpus="$work/responses-$lines.ndjson"
-if [ ! -s "$corpus" ]; then
+if [ ! -s "$corpus" ] || [ ! -s "$work/errors-$lines.ndjson" ]; then
     invalid=$((lines / 10))
     valid=$((lines - invalid))
     "$cli" sample --kind response --count "$valid" --seed 1 >"$work/valid.ndjson"
     "$cli" sample --kind response --count "$invalid" --seed 1 --invalid >"$work/invalid.ndjson" 2>/dev/null
-    awk 'NR == FNR { bad[FNR] = $0; next } { print; if (FNR % 9 == 0 && k < length(bad)) print bad[++k] }
-         END { while (k < length(bad)) print bad[++k] }' "$work/invalid.ndjson" "$work/valid.ndjson" >"$corpus"
+    awk -v warned=1 'NR == FNR { bad[FNR] = $0; next }
+         { print; if (FNR % 9 == 0 && k < length(bad)) print bad[++k] }
+         END { while (k < length(bad)) print bad[++k] }' "$work/invalid.ndjson" \
+        <(sed "2~2 $warned" "$work/valid.ndjson") >"$corpus"
+    "$cli" sample --kind response --count "$lines" --seed 1 >"$work/clean-$lines.ndjson"
+    sed "$page_form" "$work/clean-$lines.ndjson" >"$work/page-form-$lines.ndjson"
+    sed 's/"status":[0-9]/"status":9/' "$work/clean-$lines.ndjson" >"$work/errors-$lines.ndjson"
     rm "$work/valid.ndjson" "$work/invalid.ndjson"
 fi
 count=$(grep -c . "$corpus")
@@ -158,6 +172,41 @@ echo "two threads: $(median_ratio "${times[0]}" "${times[1]}")× the one-thread 
 if [ ${#pin[@]} -gt 0 ]; then
     echo "ceiling, two processes sharing nothing: $(median_ratio "${times[0]}" "${times[2]}")×"
 fi
+
+# Corpus classes: the one-thread check against the `Value` baselines on each class alone, in
+# rounds of their own. What each corpus holds is counted from the check's own summary.
+echo
+echo "corpus classes: check --jobs 1 --format json, rate relative to each baseline (median of rounds)"
+echo
+echo "| corpus | findings per line | check lines/s | vs Value parse | vs Value + is_valid |"
+echo "|---|---:|---:|---:|---:|"
+for class in responses page-form errors clean; do
+    file="$work/$class-$lines.ndjson"
+    summary=$("$cli" check --jobs 1 --ndjson --format json "$file" 2>/dev/null | tail -n 1 || true)
+    per_line=$(awk -v s="$summary" 'BEGIN {
+        n = split(s, parts, /[,{}:"]+/); for (i = 1; i < n; i++) v[parts[i]] = parts[i + 1];
+        printf "%.2f (%d errors, %d warnings)", (v["errors"] + v["warnings"]) / v["payloads"], v["errors"], v["warnings"] }')
+    t_check="" t_value="" t_schema="" best_check=""
+    for _ in $(seq "$runs"); do
+        for which in check value schema; do
+            start=$(date +%s%N)
+            case $which in
+                check) "${pin[@]}" "$cli" check --jobs 1 --ndjson --format json "$file" >"$work/out" 2>/dev/null || true ;;
+                value) "${pin[@]}" "$baseline" value "$file" >"$work/out" 2>/dev/null || true ;;
+                schema) "${pin[@]}" "$baseline" schema "$file" >"$work/out" 2>/dev/null || true ;;
+            esac
+            t=$(( $(date +%s%N) - start ))
+            case $which in
+                check) t_check="$t_check $t"; if [ -z "$best_check" ] || [ "$t" -lt "$best_check" ]; then best_check=$t; fi ;;
+                value) t_value="$t_value $t" ;;
+                schema) t_schema="$t_schema $t" ;;
+            esac
+        done
+    done
+    rate=$(awk -v n="$lines" -v t="$best_check" 'BEGIN { printf "%.0f", n / (t / 1e9) }')
+    label=$class; [ "$class" = responses ] && label="mixed (the table above)"
+    echo "| $label | $per_line | $rate | $(median_ratio "$t_value" "$t_check")× | $(median_ratio "$t_schema" "$t_check")× |"
+done
 
 if [ "$big" != 0 ]; then
     target_bytes=$((big * 1024 * 1024 * 1024))

@@ -10,7 +10,10 @@
 //! | group | payload |
 //! |---|---|
 //! | `response/conforming` | a success response with canonical times: no finding |
-//! | `response/violating` | the same with three errors (enum, pattern, type): the full report |
+//! | `response/page-form` | the page's own example: `10:00:0` in both local times, two warnings |
+//! | `response/warned` | conforming with one sanity warning (`free-with-price`) |
+//! | `response/one-error` | one error (`status` 9): the full report |
+//! | `response/violating` | three errors (enum, pattern, type): the full report |
 //! | `response/error` | the page's error example (`code` 460, `data` null) |
 //! | `request/conforming` | the page's request example |
 //! | `ndjson/mixed` | 1,000 generated responses, 90% conforming, one `validate_response` each |
@@ -18,7 +21,7 @@
 use std::hint::black_box;
 
 use cloudstorage_contract::schema::{self, Variant};
-use cloudstorage_contract::{Kind, Options, Request, Response, Validator, sample};
+use cloudstorage_contract::{Engine, Kind, Options, Request, Response, Validator, sample};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
@@ -27,6 +30,22 @@ use serde_json::Value;
 fn conforming() -> Vec<u8> {
     let page = include_str!("../examples/page/response-success.json");
     page.replace("10:00:0\"", "10:00:00\"").into_bytes()
+}
+
+/// The same with one sanity warning: a free order with a price.
+fn warned() -> Vec<u8> {
+    String::from_utf8(conforming())
+        .unwrap_or_default()
+        .replace("\"orderType\":0", "\"orderType\":1")
+        .into_bytes()
+}
+
+/// The same with one error: a status outside the enum.
+fn one_error() -> Vec<u8> {
+    String::from_utf8(conforming())
+        .unwrap_or_default()
+        .replace("\"status\": 0", "\"status\": 9")
+        .into_bytes()
 }
 
 /// The same with three errors: a wrong enum value, a malformed price and a wrong type.
@@ -52,7 +71,7 @@ fn raw_schema(kind: Kind) -> jsonschema::Validator {
 /// The baseline, our check, and the two references, over one payload.
 fn one(
     group: &mut BenchmarkGroup<'_, WallTime>,
-    [validator, verdicts]: [&Validator; 2],
+    [validator, verdicts, reference]: [&Validator; 3],
     kind: Kind,
     bytes: &[u8],
 ) {
@@ -69,6 +88,13 @@ fn one(
         Kind::Request => b.iter(|| verdicts.validate_request(black_box(bytes)).conforms()),
         _ => b.iter(|| verdicts.validate_response(black_box(bytes)).conforms()),
     });
+    group.bench_function(
+        "reference engine: validate, keep_payload(false)",
+        |b| match kind {
+            Kind::Request => b.iter(|| reference.validate_request(black_box(bytes)).conforms()),
+            _ => b.iter(|| reference.validate_response(black_box(bytes)).conforms()),
+        },
+    );
     group.bench_function("reference: serde_json typed", |b| match kind {
         Kind::Request => b.iter(|| serde_json::from_slice::<Request>(black_box(bytes)).is_ok()),
         _ => b.iter(|| serde_json::from_slice::<Response>(black_box(bytes)).is_ok()),
@@ -81,6 +107,12 @@ fn one(
 fn payloads(c: &mut Criterion) {
     let validator = Validator::new(Options::default()).expect("default options");
     let verdicts = Validator::new(Options::default().keep_payload(false)).expect("options");
+    let reference = Validator::new(
+        Options::default()
+            .keep_payload(false)
+            .engine(Engine::Reference),
+    )
+    .expect("options");
     let page = |name: &str| {
         std::fs::read(format!(
             "{}/examples/page/{name}",
@@ -90,6 +122,14 @@ fn payloads(c: &mut Criterion) {
     };
     let cases = [
         ("response/conforming", Kind::Response, conforming(), true),
+        (
+            "response/page-form",
+            Kind::Response,
+            page("response-success.json"),
+            true,
+        ),
+        ("response/warned", Kind::Response, warned(), true),
+        ("response/one-error", Kind::Response, one_error(), false),
         ("response/violating", Kind::Response, violating(), false),
         (
             "response/error",
@@ -110,8 +150,21 @@ fn payloads(c: &mut Criterion) {
             _ => validator.validate_response(&bytes),
         };
         assert_eq!(report.conforms(), conforms, "{name}: {report:?}");
+        let expected = match name {
+            "response/page-form" => 2,
+            "response/warned" => 1,
+            "response/one-error" => 1,
+            "response/violating" => 3,
+            _ => 0,
+        };
+        assert_eq!(report.diagnostics().len(), expected, "{name}: {report:?}");
         let mut group = c.benchmark_group(name);
-        one(&mut group, [&validator, &verdicts], kind, &bytes);
+        one(
+            &mut group,
+            [&validator, &verdicts, &reference],
+            kind,
+            &bytes,
+        );
         group.finish();
     }
 }

@@ -32,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod artefacts;
 mod contract;
 mod diagnostic;
 mod engine;

@@ -3,7 +3,7 @@
 //! OpenAPI 3.1 Schema Objects are JSON Schema 2020-12, so the components are the tolerant
 //! schemas of [`schema::generate`] as they are, less their `$schema`
 //! (the document's dialect applies). Committed as `schemas/openapi.json` and drift-checked with
-//! the JSON Schemas ([`schema::generate_all`]).
+//! the JSON Schemas ([`crate::artefacts::generate_all`]).
 
 use serde_json::{Value, json};
 

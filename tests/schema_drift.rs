@@ -7,7 +7,8 @@ use cloudstorage_contract::schema::{self, Kind, Variant};
 #[test]
 fn committed_schemas_match_the_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    let drifts = schema::check_dir(&dir).expect("the schema folder is readable");
+    let drifts =
+        cloudstorage_contract::artefacts::check_dir(&dir).expect("the schema folder is readable");
     let diffs: String = drifts.iter().map(|d| d.diff.as_str()).collect();
     assert!(
         drifts.is_empty(),
@@ -37,14 +38,14 @@ fn embedded_schemas_are_the_committed_files() {
 #[test]
 fn drift_is_detected_with_a_diff() {
     let dir = std::env::temp_dir().join(format!("cc-drift-{}", std::process::id()));
-    schema::write_all(&dir).expect("writes");
+    cloudstorage_contract::artefacts::write_all(&dir).expect("writes");
     let file = schema::file_name(Kind::Response, Variant::Tolerant);
     let path = dir.join(&file);
     let text = std::fs::read_to_string(&path).expect("written");
     std::fs::write(&path, text.replace("\"minimum\": 1", "\"minimum\": 0")).expect("edit");
     std::fs::remove_file(dir.join(schema::file_name(Kind::Request, Variant::Strict)))
         .expect("remove");
-    let drifts = schema::check_dir(&dir).expect("readable");
+    let drifts = cloudstorage_contract::artefacts::check_dir(&dir).expect("readable");
     std::fs::remove_dir_all(&dir).ok();
     let files: Vec<&str> = drifts.iter().map(|d| d.file.as_str()).collect();
     assert_eq!(
@@ -66,7 +67,7 @@ fn drift_is_detected_with_a_diff() {
 #[test]
 fn schemas_are_draft_2020_12_without_refs_or_any_of() {
     // The JSON Schemas only: the OpenAPI document refers to its components with `$ref`.
-    let schemas = schema::generate_all()
+    let schemas = cloudstorage_contract::artefacts::generate_all()
         .into_iter()
         .filter(|(file, _)| file.ends_with(".schema.json"));
     for (file, text) in schemas {

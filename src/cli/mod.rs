@@ -458,13 +458,13 @@ fn sample_command(args: &SampleArgs) -> Result<ExitCode, crate::Error> {
 fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
     let mut out = std::io::stdout().lock();
     if let Some(dir) = args.write {
-        for file in schema::write_all(&dir)? {
+        for file in crate::artefacts::write_all(&dir)? {
             writeln!(out, "wrote {}", dir.join(file).display()).map_err(stdout_err)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(dir) = args.check {
-        let drifts = schema::check_dir(&dir)?;
+        let drifts = crate::artefacts::check_dir(&dir)?;
         for drift in &drifts {
             write!(out, "{}", drift.diff).map_err(stdout_err)?;
         }
