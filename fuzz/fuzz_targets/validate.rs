@@ -7,8 +7,12 @@
 //! - a conforming report has its typed payload (no profile here downgrades an error), which
 //!   serializes back to a payload that conforms and types to the same value;
 //! - the strict profile finds exactly what the default one finds, every finding an error;
-//! - without the typed payload (`keep_payload(false)`, the one-pass scan for clean payloads)
-//!   the report is the same, less the payload;
+//! - without the typed payload (`keep_payload(false)`) the report is the same, less the
+//!   payload;
+//! - the one-pass engine (`Engine::OnePass`, the default) is held to the reference engine
+//!   (`Engine::Reference`, the committed JSON Schema run by `jsonschema`): `validate` and
+//!   `validate_exchange` give equal reports from both, with the default options and with a
+//!   time zone and no typed payload;
 //! - the text stage agrees with `serde_json` on what is JSON;
 //! - no message, hint or `Debug` output shows a credential (`iotToken`, `cloudToken`);
 //! - an exchange's request report is the request's own, and its response report is the
@@ -20,14 +24,36 @@
 
 use std::sync::LazyLock;
 
-use cloudstorage_contract::{Kind, Options, Payload, Profile, Report, Rule, Severity, Validator};
+use cloudstorage_contract::{
+    Engine, Kind, Options, Payload, Profile, Report, Rule, Severity, Validator,
+};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 static DEFAULT: LazyLock<Validator> =
     LazyLock::new(|| Validator::new(Options::default()).expect("the default options are valid"));
 
-/// The default options without the typed payload: clean payloads take the one-pass scan.
+/// The default options on the reference engine, which `DEFAULT`'s one-pass engine must match.
+static DEFAULT_REFERENCE: LazyLock<Validator> = LazyLock::new(|| {
+    Validator::new(Options::default().engine(Engine::Reference))
+        .expect("the default options are valid on the reference engine")
+});
+
+/// A time zone and no typed payload, as a gateway that only wants verdicts would ask: on the
+/// one-pass engine and on the reference engine, which must agree.
+fn zoned_lean() -> Options {
+    Options::default()
+        .time_zone("Asia/Shanghai")
+        .keep_payload(false)
+}
+static ZONED_LEAN: LazyLock<Validator> =
+    LazyLock::new(|| Validator::new(zoned_lean()).expect("the zoned options are valid"));
+static ZONED_LEAN_REFERENCE: LazyLock<Validator> = LazyLock::new(|| {
+    Validator::new(zoned_lean().engine(Engine::Reference))
+        .expect("the zoned options are valid on the reference engine")
+});
+
+/// The default options without the typed payload.
 static VERDICTS: LazyLock<Validator> = LazyLock::new(|| {
     Validator::new(Options::default().keep_payload(false)).expect("the options are valid")
 });
@@ -55,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
     check_text_stage(&report, data);
     check_credentials(&report, data);
 
-    // Without the payload, the same report: the scan never accepts what the full path reports.
+    // Without the payload, the same report, less the payload.
     let verdicts = VERDICTS.validate(data);
     assert_eq!(verdicts.payload(), None);
     assert_eq!(
@@ -93,6 +119,47 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => data.split_at(data.len() / 2),
     };
+
+    // The one-pass engine against the reference engine: `validate` and `validate_exchange`,
+    // with the default options and with a time zone and no typed payload.
+    same_report(
+        &report,
+        &DEFAULT_REFERENCE.validate(data),
+        "validate, default options",
+    );
+    let lean = ZONED_LEAN.validate(data);
+    assert_eq!(lean.payload(), None);
+    same_report(
+        &lean,
+        &ZONED_LEAN_REFERENCE.validate(data),
+        "validate, zoned, keep_payload(false)",
+    );
+    for (one_pass, reference, options) in [
+        (&*DEFAULT, &*DEFAULT_REFERENCE, "default options"),
+        (
+            &*ZONED_LEAN,
+            &*ZONED_LEAN_REFERENCE,
+            "zoned, keep_payload(false)",
+        ),
+    ] {
+        let ours = one_pass.validate_exchange(request, response);
+        let theirs = reference.validate_exchange(request, response);
+        same_report(
+            &ours.request,
+            &theirs.request,
+            &format!("validate_exchange's request, {options}"),
+        );
+        same_report(
+            &ours.response,
+            &theirs.response,
+            &format!("validate_exchange's response, {options}"),
+        );
+        assert_eq!(
+            ours, theirs,
+            "validate_exchange, {options}: the engines disagree"
+        );
+    }
+
     let exchange = DEFAULT.validate_exchange(request, response);
     check_report(&exchange.request, request, 100, false);
     check_report(&exchange.response, response, 100, false);
@@ -123,6 +190,67 @@ fuzz_target!(|data: &[u8]| {
         assert!(exchange.response.payload().is_none());
     }
 });
+
+/// The one-pass engine's report (`ours`) equals the reference engine's (`theirs`). The parts
+/// are compared from the coarsest (which findings) to the whole report, so that an assertion
+/// names the first part the engines disagree on.
+fn same_report(ours: &Report, theirs: &Report, what: &str) {
+    let keys = |report: &Report| {
+        let mut keys: Vec<(Rule, Severity, String)> = report
+            .diagnostics()
+            .iter()
+            .map(|d| (d.rule(), d.severity(), d.pointer().to_owned()))
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        keys(ours),
+        keys(theirs),
+        "{what}: the engines find different (rule, severity, pointer)s (left: one-pass, right: reference)"
+    );
+    assert_eq!(
+        findings(ours),
+        findings(theirs),
+        "{what}: the engines place or word their findings differently (left: one-pass, right: reference)"
+    );
+    let hints = |report: &Report| -> Vec<Option<String>> {
+        report
+            .diagnostics()
+            .iter()
+            .map(|d| d.hint().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        hints(ours),
+        hints(theirs),
+        "{what}: the engines give different hints (left: one-pass, right: reference)"
+    );
+    assert_eq!(
+        (
+            ours.kind(),
+            ours.error_count(),
+            ours.warning_count(),
+            ours.dropped()
+        ),
+        (
+            theirs.kind(),
+            theirs.error_count(),
+            theirs.warning_count(),
+            theirs.dropped()
+        ),
+        "{what}: the engines give a different kind or counts (left: one-pass, right: reference)"
+    );
+    assert_eq!(
+        ours.payload(),
+        theirs.payload(),
+        "{what}: the engines type the payload differently (left: one-pass, right: reference)"
+    );
+    assert_eq!(
+        ours, theirs,
+        "{what}: the engines give different reports (left: one-pass, right: reference)"
+    );
+}
 
 /// (rule, pointer, offset, message) of every finding, severities left out.
 fn findings(report: &Report) -> Vec<(Rule, String, usize, String)> {
