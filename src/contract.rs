@@ -230,6 +230,18 @@ impl Object {
     }
 }
 
+/// The most members an envelope may have, counting every object's: the engine keeps one
+/// offset per member on the stack.
+pub(crate) const MAX_MEMBERS: usize = 64;
+
+/// What the engine needs of a member by its index, without walking the tree.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    pub(crate) pointer: String,
+    pub(crate) fact: Option<Fact>,
+    pub(crate) order: bool,
+}
+
 /// The description of one envelope.
 #[derive(Debug)]
 pub(crate) struct Envelope {
@@ -237,6 +249,8 @@ pub(crate) struct Envelope {
     pub(crate) root: Object,
     /// How many members it has, counting every object's.
     pub(crate) member_count: usize,
+    /// Every member by its index.
+    pub(crate) slots: Vec<Slot>,
 }
 
 impl Envelope {
@@ -278,11 +292,27 @@ impl Contract {
             let root = object(&value, String::new(), kind, &mut next).map_err(|e| {
                 format!("the committed {kind} schema has {e}, which the engine does not implement")
             })?;
-            Ok(Envelope {
+            if next > MAX_MEMBERS {
+                return Err(format!(
+                    "the committed {kind} schema has {next} members, over {MAX_MEMBERS}"
+                ));
+            }
+            let mut envelope = Envelope {
                 kind,
                 root,
                 member_count: next,
-            })
+                slots: Vec::new(),
+            };
+            envelope.slots = envelope
+                .members()
+                .into_iter()
+                .map(|m| Slot {
+                    pointer: m.pointer.clone(),
+                    fact: m.fact,
+                    order: m.order,
+                })
+                .collect();
+            Ok(envelope)
         };
         Ok(Contract {
             request: read(Kind::Request)?,
@@ -490,6 +520,10 @@ mod tests {
         let contract = Contract::new(Variant::Tolerant).expect("a description");
         for envelope in [&contract.request, &contract.response] {
             assert_eq!(envelope.members().len(), envelope.member_count);
+            for (i, m) in envelope.members().into_iter().enumerate() {
+                assert_eq!(m.index, i);
+                assert_eq!(envelope.slots[i].pointer, m.pointer);
+            }
             assert!(envelope.member_count >= 10);
         }
         // The strict variant closes its objects, which the validator does with rule levels

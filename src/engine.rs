@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 use hashbrown::HashSet;
 use serde_json::{Number, Value};
 
-use crate::contract::{Envelope, Member, Object, Pattern, Types};
+use crate::contract::{Envelope, MAX_MEMBERS, Member, Object, Pattern, Slot, Types};
 use crate::findings::{Findings, Sink};
 use crate::message;
 use crate::pointer;
@@ -69,8 +69,8 @@ pub(crate) fn walk<'a>(
         findings,
         envelope,
         facts: Facts::default(),
-        offsets: vec![usize::MAX; envelope.member_count],
-        flat: envelope.members(),
+        offsets: [usize::MAX; MAX_MEMBERS],
+        flat: &envelope.slots,
         duplicate_budget: text.len().saturating_mul(8).saturating_add(1 << 16),
         duplicates: false,
         when: None,
@@ -160,8 +160,8 @@ struct Walker<'a, 'f, 'p, 'e> {
     envelope: &'e Envelope,
     facts: Facts<'a>,
     /// The value offset of each member of the envelope, by index; `usize::MAX` when absent.
-    offsets: Vec<usize>,
-    flat: Vec<&'e Member>,
+    offsets: [usize; MAX_MEMBERS],
+    flat: &'e [Slot],
     /// Bytes of duplicate pointers that may still be recorded (as the text stage counts them).
     duplicate_budget: usize,
     duplicates: bool,
@@ -398,8 +398,14 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn forget(&mut self, member: &Member) {
         self.findings
             .forget_within(&member.pointer, Rule::DuplicateKey);
-        for m in &self.flat[member.index..member.subtree_end] {
-            self.offsets[m.index] = usize::MAX;
+        for (i, m) in self
+            .flat
+            .iter()
+            .enumerate()
+            .take(member.subtree_end)
+            .skip(member.index)
+        {
+            self.offsets[i] = usize::MAX;
             if let Some(fact) = m.fact {
                 self.facts.clear(fact);
             }
@@ -643,7 +649,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn semantic(&mut self, zone: Option<&Zone>, asked: Option<&Facts<'_>>) {
         let mut placed = Placed {
             findings: self.findings,
-            flat: &self.flat,
+            flat: self.flat,
             offsets: &self.offsets,
         };
         crate::semantic::judge(&mut placed, self.envelope.kind, &self.facts, zone);
@@ -908,7 +914,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
 /// Where the semantic rules report in the engine: at the offsets the walk recorded.
 struct Placed<'w, 'p, 'e> {
     findings: &'w mut Findings<'p>,
-    flat: &'w [&'e Member],
+    flat: &'e [Slot],
     offsets: &'w [usize],
 }
 
@@ -917,8 +923,8 @@ impl Sink for Placed<'_, '_, '_> {
         let offset = self
             .flat
             .iter()
-            .find(|m| m.pointer == pointer)
-            .map(|m| self.offsets[m.index])
+            .position(|m| m.pointer == pointer)
+            .map(|i| self.offsets[i])
             .filter(|&o| o != usize::MAX)
             .unwrap_or(0);
         self.findings.push_at(rule, pointer, offset, message, hint);
