@@ -211,7 +211,8 @@ pub(crate) struct Conditional {
 #[derive(Debug)]
 pub(crate) struct Object {
     pub(crate) pointer: String,
-    /// In the schema's order.
+    /// Required members first, in the `required` order (the order payloads send them in),
+    /// then the optional ones in the schema's order.
     pub(crate) members: Vec<Member>,
     /// Indexes into `members`, in the schema's `required` order.
     pub(crate) required: Vec<usize>,
@@ -372,7 +373,17 @@ fn object(schema: &Value, at: String, kind: Kind, next: &mut usize) -> Result<Ob
         .get("properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    for (name, sub) in properties {
+    // Required members first, in the schema's `required` order, which is the types' declaration
+    // order and so the order payloads send them in: the engine finds each key where it looks
+    // first. Then the optional ones, in the schema's order.
+    let mut ordered: Vec<(&String, &Value)> = properties.iter().collect();
+    ordered.sort_by_key(|(name, _)| {
+        required_names
+            .iter()
+            .position(|r| r == name)
+            .unwrap_or(usize::MAX)
+    });
+    for (name, sub) in ordered {
         members.push(member(name, sub, &at, kind, next)?);
     }
     let position = |name: &str| {

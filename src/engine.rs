@@ -186,10 +186,30 @@ impl<'a> Walker<'a, '_, '_, '_> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// Skips whitespace. Indented payloads put runs of spaces after each line break; those go
+    /// eight at a time.
     fn whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
+        const SPACES: u64 = u64::from_le_bytes(*b"        ");
+        let bytes = self.bytes;
+        let mut p = self.pos;
+        loop {
+            match bytes.get(p) {
+                Some(b' ' | b'\t' | b'\r') => p += 1,
+                Some(b'\n') => {
+                    p += 1;
+                    while let Some(eight) = bytes.get(p..p + 8) {
+                        let mut word = [0; 8];
+                        word.copy_from_slice(eight);
+                        if u64::from_le_bytes(word) != SPACES {
+                            break;
+                        }
+                        p += 8;
+                    }
+                }
+                _ => break,
+            }
         }
+        self.pos = p;
     }
 
     fn expect(&mut self, byte: u8) -> Read<()> {
@@ -225,8 +245,15 @@ impl<'a> Walker<'a, '_, '_, '_> {
             loop {
                 self.whitespace();
                 let key_offset = self.pos;
-                let (index, name) = match self.known_key(object.members.get(next)) {
-                    Some(()) => (Some(next), None),
+                // The member expected next, then every member, each compared as one word; only
+                // an unknown or escaped key is decoded.
+                let matched = match self.known_key(object.members.get(next)) {
+                    Some(()) => Some(next),
+                    None => (0..object.members.len())
+                        .find(|&i| i != next && self.known_key(object.members.get(i)).is_some()),
+                };
+                let (index, name) = match matched {
+                    Some(i) => (Some(i), None),
                     None => {
                         let name = self.key()?;
                         (object.find(&name), Some(name))

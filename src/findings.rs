@@ -5,7 +5,7 @@
 
 use crate::diagnostic::{Diagnostic, Payload, Report};
 use crate::pointer;
-use crate::position::LineIndex;
+use crate::position::Cursor;
 use crate::rules::{RULES, Rule, Severity};
 use crate::schema::Kind;
 
@@ -160,8 +160,8 @@ impl<'a> Findings<'a> {
         let keep = self.items.len().min(self.policy.max_diagnostics);
         let dropped = self.items.len() - keep + self.unlisted;
         self.items.truncate(keep);
-        // Built only when there is something to place: a clean payload costs nothing here.
-        let lines = (!self.items.is_empty()).then(|| LineIndex::new(bytes));
+        // One pass up to the last finding, in offset order: a clean payload costs nothing here.
+        let mut cursor = Cursor::new(bytes);
         let diagnostics = self
             .items
             .into_iter()
@@ -170,10 +170,7 @@ impl<'a> Findings<'a> {
                 severity: f.severity,
                 pointer: f.pointer,
                 offset: f.offset,
-                position: lines
-                    .as_ref()
-                    .map(|l| l.position(f.offset))
-                    .unwrap_or_default(),
+                position: cursor.position(f.offset),
                 message: f.message,
                 hint: f.hint,
             })

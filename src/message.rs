@@ -89,6 +89,14 @@ pub(crate) fn describe(value: &Value, pointer: &str) -> String {
 
 /// A string quoted as JSON, shortened to [`MAX_SHOWN_CHARS`] characters.
 pub(crate) fn quote(s: &str) -> String {
+    // Most values need no escape: quoted as they are, in one allocation.
+    if s.len() <= MAX_SHOWN_CHARS && !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     let count = s.chars().count();
     if count <= MAX_SHOWN_CHARS {
         return serde_json::to_string(s).unwrap_or_default();
@@ -384,6 +392,26 @@ mod tests {
         }
         assert_eq!(describe(&json!("abc"), "/request/apiVer"), "\"abc\"");
         assert_eq!(describe(&json!("abc"), "/request/iotTokens"), "\"abc\"");
+    }
+
+    #[test]
+    fn quotes_are_json_strings() {
+        for s in [
+            "",
+            "plain",
+            "中文 text",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "\u{7f}\u{1b}",
+            &"x".repeat(48),
+        ] {
+            assert_eq!(
+                quote(s),
+                serde_json::to_string(s).expect("a string"),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -126,12 +126,70 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Positions of offsets given in increasing order, in one forward pass over the input: for a
+/// report's few findings, cheaper than indexing every line.
+pub(crate) struct Cursor<'a> {
+    bytes: &'a [u8],
+    /// The last offset placed, its line (0-based) and its column.
+    at: usize,
+    line: usize,
+    column: u32,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Cursor {
+            bytes,
+            at: 0,
+            line: 0,
+            column: 1,
+        }
+    }
+
+    /// The position of `offset`, as [`LineIndex::position`] gives it. An offset before the last
+    /// one placed starts the pass over.
+    pub(crate) fn position(&mut self, offset: usize) -> Position {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.at {
+            *self = Cursor::new(self.bytes);
+        }
+        let span = &self.bytes[self.at..offset];
+        match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', span).count();
+                self.column = 1u32.saturating_add(count_chars(&span[last + 1..]));
+            }
+            None => self.column = self.column.saturating_add(count_chars(span)),
+        }
+        self.at = offset;
+        Position {
+            line: u32::try_from(self.line + 1).unwrap_or(u32::MAX),
+            column: self.column,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn pos(line: u32, column: u32) -> Position {
         Position { line, column }
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_the_index() {
+        let input = "{\n  \"é\": \"€😀x\",\r\n\n  \"k\": 1\n}\n\n".repeat(3);
+        let bytes = input.as_bytes();
+        let index = LineIndex::new(bytes);
+        let mut cursor = Cursor::new(bytes);
+        for offset in 0..=bytes.len() + 2 {
+            assert_eq!(cursor.position(offset), index.position(offset), "{offset}");
+        }
+        // Backwards, and twice the same.
+        for offset in [40, 3, 3, 0, 17] {
+            assert_eq!(cursor.position(offset), index.position(offset), "{offset}");
+        }
     }
 
     #[test]

@@ -329,8 +329,8 @@ fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &str) {
         pointer.into(),
         format!(
             "`{name}` is {} with a single-digit seconds field, expected \"{}\"",
-            quote(&t.to_string()),
-            t.datetime().strftime("%Y-%m-%d %H:%M:%S")
+            quote(&t.text()),
+            t.canonical_text()
         ),
         Some(
             "the endpoint's own example sends this form; the documented format has two-digit \
@@ -385,9 +385,9 @@ fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Op
         let message = format!(
             "`{local_name}` is {}, {} from `{utc_name}` {}, but in `{zone_name}` that instant is \
              {} ({})",
-            quote(&local.to_string()),
+            quote(&local.text()),
             format_offset(offset),
-            quote(&utc.to_string()),
+            quote(&utc.text()),
             expected_local.strftime("%Y-%m-%d %H:%M:%S"),
             format_offset(i64::from(expected.seconds()))
         );
@@ -403,8 +403,8 @@ fn pair_offset(sink: &mut impl Sink, pair: &Pair<'_>, zone: Option<&Zone>) -> Op
         pair.local_pointer.into(),
         format!(
             "`{local_name}` is {} and `{utc_name}` is {}: {} apart, which is not a UTC offset",
-            quote(&local.to_string()),
-            quote(&utc.to_string()),
+            quote(&local.text()),
+            quote(&utc.text()),
             format_offset(offset)
         ),
         Some(
@@ -442,8 +442,8 @@ fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
                 end.utc_pointer.into(),
                 format!(
                     "`endTimeUTC` is {}, not after `startTimeUTC` {}",
-                    quote(&e.to_string()),
-                    quote(&s.to_string())
+                    quote(&e.text()),
+                    quote(&s.text())
                 ),
                 None,
             );
@@ -456,8 +456,8 @@ fn end_after_start(sink: &mut impl Sink, start: &Pair<'_>, end: &Pair<'_>) {
             end.local_pointer.into(),
             format!(
                 "`endTime` is {}, not after `startTime` {}",
-                quote(&e.to_string()),
-                quote(&s.to_string())
+                quote(&e.text()),
+                quote(&s.text())
             ),
             None,
         );

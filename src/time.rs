@@ -93,30 +93,84 @@ impl LocalTime {
     }
 }
 
+impl LocalTime {
+    /// The same time in the documented form, with two-digit seconds.
+    pub(crate) fn canonical_text(&self) -> String {
+        LocalTime {
+            value: self.value,
+            canonical: true,
+        }
+        .text()
+    }
+
+    /// The text as it was read, in one allocation.
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::with_capacity(20);
+        let _ = write!(out, "{self}");
+        out
+    }
+}
+
+impl UtcTime {
+    /// The text as it was read, in one allocation.
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::with_capacity(32);
+        let _ = write!(out, "{self}");
+        out
+    }
+}
+
 impl fmt::Display for LocalTime {
     /// The text exactly as it was read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.value;
         write_date_time(f, v, ' ')?;
-        if self.canonical {
-            write!(f, "{:02}", v.second())
+        let mut seconds = [0; 2];
+        two_digits(&mut seconds, v.second().unsigned_abs().into());
+        let seconds = if self.canonical || v.second() >= 10 {
+            &seconds[..]
         } else {
-            write!(f, "{}", v.second())
-        }
+            &seconds[1..]
+        };
+        f.write_str(std::str::from_utf8(seconds).unwrap_or_default())
     }
 }
 
 /// Writes `YYYY-MM-DD`, `separator`, `HH:MM:` (the seconds are the caller's).
 fn write_date_time(f: &mut fmt::Formatter<'_>, v: DateTime, separator: char) -> fmt::Result {
-    write!(
-        f,
-        "{:04}-{:02}-{:02}{separator}{:02}:{:02}:",
-        v.year(),
-        v.month(),
-        v.day(),
-        v.hour(),
-        v.minute()
-    )
+    // Digit by digit into a buffer: times are written into every message about them, and the
+    // formatting machinery costs several times the parse.
+    let Ok(year) = u32::try_from(v.year()) else {
+        return write!(
+            f,
+            "{:04}-{:02}-{:02}{separator}{:02}:{:02}:",
+            v.year(),
+            v.month(),
+            v.day(),
+            v.hour(),
+            v.minute()
+        );
+    };
+    let mut buf = *b"0000-00-00T00:00:";
+    two_digits(&mut buf[0..2], year / 100 % 100);
+    two_digits(&mut buf[2..4], year % 100);
+    two_digits(&mut buf[5..7], v.month().unsigned_abs().into());
+    two_digits(&mut buf[8..10], v.day().unsigned_abs().into());
+    buf[10] = u8::try_from(separator).unwrap_or(b'T');
+    two_digits(&mut buf[11..13], v.hour().unsigned_abs().into());
+    two_digits(&mut buf[14..16], v.minute().unsigned_abs().into());
+    if year > 9999 {
+        write!(f, "{}", year / 10000)?;
+    }
+    f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+}
+
+/// Writes `n % 100` as two ASCII digits.
+fn two_digits(out: &mut [u8], n: u32) {
+    if let [tens, ones] = out {
+        *tens = b'0' + (n / 10 % 10) as u8;
+        *ones = b'0' + (n % 10) as u8;
+    }
 }
 
 impl std::str::FromStr for LocalTime {
@@ -192,7 +246,9 @@ impl fmt::Display for UtcTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.value;
         write_date_time(f, v, 'T')?;
-        write!(f, "{:02}", v.second())?;
+        let mut seconds = [0; 2];
+        two_digits(&mut seconds, v.second().unsigned_abs().into());
+        f.write_str(std::str::from_utf8(&seconds).unwrap_or_default())?;
         let digits = u32::from(self.fraction_digits);
         if digits > 0 {
             // `digits` is 1 to 9, so the divisor is 10^8 at most.
