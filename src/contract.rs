@@ -174,8 +174,11 @@ fn date_hour_minute(b: &[u8]) -> bool {
 #[derive(Debug)]
 pub(crate) struct Member {
     pub(crate) name: String,
-    /// The name's first 16 bytes as a little-endian word, to compare a key with in one go.
+    /// The name's first 16 bytes as a little-endian word, to compare a key with in one go;
+    /// the mask of the name's bytes in a word, and the name's length.
     pub(crate) word: u128,
+    pub(crate) mask: u128,
+    pub(crate) key_len: usize,
     pub(crate) pointer: String,
     pub(crate) types: Types,
     /// "a string", "null or an object": the types for messages.
@@ -192,6 +195,11 @@ pub(crate) struct Member {
     pub(crate) fact: Option<Fact>,
     /// Whether it holds the order, a fact of its own.
     pub(crate) order: bool,
+    /// Whether it is its object's conditional `when` or `then` member.
+    pub(crate) when: bool,
+    pub(crate) then: bool,
+    /// The enum's codes with their meanings, for messages.
+    pub(crate) expected_enum: String,
     /// Its index in the envelope's members, depth first, and the end of its subtree's.
     pub(crate) index: usize,
     pub(crate) subtree_end: usize,
@@ -401,6 +409,10 @@ fn object(schema: &Value, at: String, kind: Kind, next: &mut usize) -> Result<Ob
         (Some(when), Some(then)) => Some(conditional(when, then, &position)?),
         _ => return Err("an `if` without a `then`".into()),
     };
+    if let Some(c) = &conditional {
+        members[c.when].when = true;
+        members[c.then].then = true;
+    }
     Ok(Object {
         pointer: at,
         members,
@@ -506,8 +518,19 @@ fn member(
     Ok(Member {
         name: name.to_owned(),
         word: u128::from_le_bytes(word),
+        mask: u128::MAX
+            .checked_shr(8 * (16 - name.len().min(16)) as u32)
+            .unwrap_or(0),
+        key_len: name.len(),
         fact: semantic::fact_at(kind, &at),
         order: at == semantic::ORDER && kind == Kind::Response,
+        when: false,
+        then: false,
+        expected_enum: if allowed.is_some() {
+            crate::message::expected_enum(name)
+        } else {
+            String::new()
+        },
         pointer: at,
         expected: types.expected(),
         types,

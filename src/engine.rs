@@ -247,11 +247,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 let key_offset = self.pos;
                 // The member expected next, then every member, each compared as one word; only
                 // an unknown or escaped key is decoded.
-                let matched = match self.known_key(object.members.get(next)) {
-                    Some(()) => Some(next),
-                    None => (0..object.members.len())
-                        .find(|&i| i != next && self.known_key(object.members.get(i)).is_some()),
-                };
+                let matched = self.known_key(object, next);
                 let (index, name) = match matched {
                     Some(i) => (Some(i), None),
                     None => {
@@ -276,7 +272,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                             self.forget(member);
                         }
                         seen |= bit;
-                        self.member(member, object)?;
+                        self.member(member)?;
                     }
                     None => {
                         let name = name.unwrap_or_default();
@@ -376,25 +372,32 @@ impl<'a> Walker<'a, '_, '_, '_> {
         Ok(())
     }
 
-    /// Consumes the key `member`'s name in quotes, compared as one word; `None`, having consumed
-    /// nothing, when the bytes hold another key (or an escaped one, or too few bytes are left).
-    fn known_key(&mut self, member: Option<&Member>) -> Option<()> {
-        let member = member?;
-        let len = member.name.len();
-        if !(1..=16).contains(&len) {
+    /// Consumes a key that is the name of a member of `object`, compared as one word: first
+    /// with the member expected next, then with each. `None`, having consumed nothing, for
+    /// another key (or an escaped one, a name over 16 bytes, or too few bytes left to load).
+    fn known_key(&mut self, object: &Object, next: usize) -> Option<usize> {
+        let start = self.pos;
+        let window = self.bytes.get(start..start + 17)?;
+        let (&quote, rest) = window.split_first()?;
+        if quote != b'"' {
             return None;
         }
-        let window = self.bytes.get(self.pos..self.pos + 17)?;
-        let (&quote, rest) = window.split_first()?;
         let mut word = [0; 16];
         word.copy_from_slice(rest);
-        let word = u128::from_le_bytes(word) & (u128::MAX >> (8 * (16 - len)));
-        let end = self.pos + 1 + len;
-        if quote != b'"' || word != member.word || self.bytes.get(end) != Some(&b'"') {
-            return None;
-        }
-        self.pos = end + 1;
-        Some(())
+        let word = u128::from_le_bytes(word);
+        let bytes = self.bytes;
+        let hit = |m: &Member| {
+            m.key_len <= 16
+                && word & m.mask == m.word
+                && bytes.get(start + 1 + m.key_len) == Some(&b'"')
+        };
+        let index = if object.members.get(next).is_some_and(hit) {
+            next
+        } else {
+            object.members.iter().position(hit)?
+        };
+        self.pos = start + 2 + object.members[index].key_len;
+        Some(index)
     }
 
     /// A key, decoded.
@@ -457,16 +460,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
     }
 
     /// A wrong JSON type at `member`; held back for the conditional's `then` member.
-    fn wrong_type(
-        &mut self,
-        member: &Member,
-        parent: &Object,
-        offset: usize,
-        instance: Value,
-        json_type: Types,
-    ) {
+    fn wrong_type(&mut self, member: &Member, offset: usize, instance: Value, json_type: Types) {
         let message = message::wrong_type(&member.pointer, &instance, &member.expected);
-        if self.is_then(member, parent) {
+        if member.then {
             self.then = Some(Then {
                 json_type,
                 instance,
@@ -478,21 +474,14 @@ impl<'a> Walker<'a, '_, '_, '_> {
         self.fault(member, Rule::WrongType, offset, &instance, message);
     }
 
-    fn is_then(&self, member: &Member, parent: &Object) -> bool {
-        parent
-            .conditional
-            .as_ref()
-            .is_some_and(|c| std::ptr::eq(&parent.members[c.then], member))
-    }
-
     /// The value of a member of the contract.
-    fn member(&mut self, member: &Member, parent: &Object) -> Read<()> {
+    fn member(&mut self, member: &Member) -> Read<()> {
         let start = self.pos;
         self.offsets[member.index] = start;
-        if self.is_when(member) {
+        if member.when {
             self.when = None;
         }
-        if self.is_then(member, parent) {
+        if member.then {
             self.then = None;
         }
         let (json_type, instance) = match self.peek() {
@@ -506,7 +495,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                     } else {
                         self.skip_value(&member.pointer)?;
                     }
-                    if self.is_then(member, parent) {
+                    if member.then {
                         self.then = Some(Then {
                             json_type: Types::OBJECT,
                             instance: Value::Object(serde_json::Map::new()),
@@ -536,7 +525,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let number = self.number()?;
-                if self.is_when(member) {
+                if member.when {
                     self.when = Some(number.clone());
                 }
                 let integer = is_integer(&number);
@@ -568,7 +557,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             _ => return Err(Malformed),
         };
         if member.types.has(json_type) {
-            if self.is_then(member, parent) {
+            if member.then {
                 self.then = Some(Then {
                     json_type,
                     instance,
@@ -578,7 +567,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             }
             return Ok(());
         }
-        self.wrong_type(member, parent, start, instance, json_type);
+        self.wrong_type(member, start, instance, json_type);
         Ok(())
     }
 
@@ -586,7 +575,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn string_member(&mut self, member: &Member, text: Cow<'a, str>, start: usize) {
         if member.allowed.is_some() {
             let instance = Value::String(text.into_owned());
-            let message = message::not_in_enum(&member.pointer, &instance);
+            let message = message::not_in_enum(&member.pointer, &instance, &member.expected_enum);
             self.fault(member, Rule::InvalidEnum, start, &instance, message);
             return;
         }
@@ -619,7 +608,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 .any(|a| compare(&number, a) == Ordering::Equal)
         {
             let instance = Value::Number(number);
-            let message = message::not_in_enum(&member.pointer, &instance);
+            let message = message::not_in_enum(&member.pointer, &instance, &member.expected_enum);
             self.fault(member, Rule::InvalidEnum, start, &instance, message);
             return;
         }
@@ -663,13 +652,6 @@ impl<'a> Walker<'a, '_, '_, '_> {
             };
             self.facts.set(fact, value);
         }
-    }
-
-    fn is_when(&self, member: &Member) -> bool {
-        let root = &self.envelope.root;
-        root.conditional
-            .as_ref()
-            .is_some_and(|c| std::ptr::eq(&root.members[c.when], member))
     }
 
     /// The semantic rules over the facts gathered.

@@ -244,13 +244,12 @@ pub(crate) fn missing_data(data: Option<&Value>) -> String {
     }
 }
 
-/// An integer code that is not one of the enum's.
-pub(crate) fn not_in_enum(pointer: &str, value: &Value) -> String {
+/// An integer code that is not one of the enum's; `expected` is [`expected_enum`]'s.
+pub(crate) fn not_in_enum(pointer: &str, value: &Value, expected: &str) -> String {
     let name = Field::new(pointer).name;
     format!(
-        "`{name}` is {}, expected {}",
-        describe(value, pointer),
-        expected_enum(&name)
+        "`{name}` is {}, expected {expected}",
+        describe(value, pointer)
     )
 }
 

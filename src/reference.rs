@@ -290,7 +290,11 @@ fn schema_stage(
                 2,
                 Rule::InvalidEnum,
                 String::new(),
-                message::not_in_enum(&pointer, instance),
+                message::not_in_enum(
+                    &pointer,
+                    instance,
+                    &message::expected_enum(&Field::new(&pointer).name),
+                ),
             ),
             ValidationErrorKind::Pattern { pattern } => (
                 3,
