@@ -495,6 +495,10 @@ fn member(
         Some(Some("date-time")) => true,
         Some(other) => return Err(format!("the format {other:?}")),
     };
+    if date_time && pattern != Some(Pattern::UtcTime) {
+        // The engine reads `date-time` with the UTC time's parser, which needs its pattern.
+        return Err("a `date-time` format without the UTC time pattern".into());
+    }
     let bound = |k: &str| -> Result<Option<Number>, String> {
         map.get(k)
             .map(|v| {

@@ -587,16 +587,27 @@ impl<'a> Walker<'a, '_, '_, '_> {
             self.fault(member, Rule::MalformedValue, start, &instance, message);
             return;
         }
-        if member.date_time
-            && !(member.pattern == Some(Pattern::UtcTime) && is_real_date_time(&text))
-        {
-            let instance = Value::String(text.into_owned());
-            let message = message::not_real(&member.pointer, &instance, "date-time");
-            self.fault(member, Rule::ImpossibleTime, start, &instance, message);
-            return;
+        let mut value = None;
+        if member.date_time {
+            let read = match member.pattern {
+                Some(Pattern::UtcTime) => text.parse::<UtcTime>(),
+                _ => Err(TimeError::Impossible {
+                    reason: String::new(),
+                }),
+            };
+            match read {
+                Ok(t) => value = Some(FactValue::Utc(t)),
+                Err(TimeError::Impossible { .. }) => {
+                    let instance = Value::String(text.into_owned());
+                    let message = message::not_real(&member.pointer, &instance, "date-time");
+                    self.fault(member, Rule::ImpossibleTime, start, &instance, message);
+                    return;
+                }
+                Err(_) => {}
+            }
         }
         if let Some(fact) = member.fact {
-            self.facts.set(fact, FactValue::Text(text));
+            self.facts.set(fact, value.unwrap_or(FactValue::Text(text)));
         }
     }
 
@@ -990,11 +1001,6 @@ fn float_vs_int(f: f64, i: i128) -> Ordering {
         Ordering::Equal => f.partial_cmp(&whole).unwrap_or(Ordering::Equal),
         other => other,
     }
-}
-
-/// Whether a string of the UTC pattern names a real date-time (the `date-time` format).
-fn is_real_date_time(text: &str) -> bool {
-    !matches!(text.parse::<UtcTime>(), Err(TimeError::Impossible { .. }))
 }
 
 /// The bytes of `word` that end a plain run of a string: `"`, `\\` or a control character,

@@ -85,6 +85,8 @@ pub(crate) fn fact_at(kind: Kind, pointer: &str) -> Option<Fact> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FactValue<'a> {
     Text(Cow<'a, str>),
+    /// A UTC time already read (the engine reads it for the `date-time` format).
+    Utc(UtcTime),
     Unsigned(u64),
     Signed(i64),
 }
@@ -108,6 +110,7 @@ impl<'a> Facts<'a> {
             values: self.values.map(|v| {
                 v.map(|v| match v {
                     FactValue::Text(t) => FactValue::Text(Cow::Owned(t.into_owned())),
+                    FactValue::Utc(t) => FactValue::Utc(t),
                     FactValue::Unsigned(n) => FactValue::Unsigned(n),
                     FactValue::Signed(n) => FactValue::Signed(n),
                 })
@@ -171,8 +174,8 @@ pub(crate) fn judge(sink: &mut impl Sink, kind: Kind, facts: &Facts<'_>, zone: O
             if facts.order {
                 let start = read_time::<LocalTime>(sink, facts, Fact::Start);
                 let end = read_time::<LocalTime>(sink, facts, Fact::End);
-                let start_utc = read_time::<UtcTime>(sink, facts, Fact::StartUtc);
-                let end_utc = read_time::<UtcTime>(sink, facts, Fact::EndUtc);
+                let start_utc = read_utc(sink, facts, Fact::StartUtc);
+                let end_utc = read_utc(sink, facts, Fact::EndUtc);
                 let order = OrderFacts {
                     start: start.as_ref(),
                     end: end.as_ref(),
@@ -196,6 +199,14 @@ fn pointer_of(fact: Fact) -> &'static str {
         .iter()
         .find(|(_, _, f)| *f == fact)
         .map_or("", |&(_, p, _)| p)
+}
+
+/// A UTC time, read already or read now.
+fn read_utc(sink: &mut impl Sink, facts: &Facts<'_>, fact: Fact) -> Option<UtcTime> {
+    match facts.values[fact as usize] {
+        Some(FactValue::Utc(t)) => Some(t),
+        _ => read_time::<UtcTime>(sink, facts, fact),
+    }
 }
 
 /// Reads a time the schema accepted, reporting one that does not exist (February 30): the

@@ -443,7 +443,7 @@ impl Validator {
             let payload = if findings.has_errors() || !self.keep_payload {
                 None
             } else {
-                typed(&mut findings, bytes, guess, walked.duplicates)
+                typed(&mut findings, text, guess, walked.duplicates)
             };
             return (findings.finish(bytes, Some(guess), payload), walked.facts);
         }
@@ -504,19 +504,16 @@ impl Exchange {
 /// Deserializes a payload the engine found no error in into the types, straight from its bytes.
 /// A payload with a repeated key goes through a `Value`, which keeps the last, as the engines do
 /// (the derived code refuses a repeated member).
-fn typed(
-    findings: &mut Findings<'_>,
-    bytes: &[u8],
-    kind: Kind,
-    duplicates: bool,
-) -> Option<Payload> {
+fn typed(findings: &mut Findings<'_>, text: &str, kind: Kind, duplicates: bool) -> Option<Payload> {
+    let bytes = text.as_bytes();
     if !duplicates {
+        // From the text already known to be UTF-8: serde_json checks no string again.
         let result = match kind {
             Kind::Request => {
-                serde_json::from_slice::<Request>(bytes).map(|r| Payload::Request(Box::new(r)))
+                serde_json::from_str::<Request>(text).map(|r| Payload::Request(Box::new(r)))
             }
             Kind::Response => {
-                serde_json::from_slice::<Response>(bytes).map(|r| Payload::Response(Box::new(r)))
+                serde_json::from_str::<Response>(text).map(|r| Payload::Response(Box::new(r)))
             }
         };
         if let Ok(payload) = result {
