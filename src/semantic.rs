@@ -335,14 +335,23 @@ fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &str) {
         return;
     }
     let name = &pointer[6..];
+    // Written piece by piece: the page's own form puts this finding in every payload.
+    let mut message = String::with_capacity(96);
+    for piece in [
+        "`",
+        name,
+        "` is \"",
+        &t.text(),
+        "\" with a single-digit seconds field, expected \"",
+        &t.canonical_text(),
+        "\"",
+    ] {
+        message.push_str(piece);
+    }
     sink.push(
         Rule::SingleDigitSeconds,
         pointer.into(),
-        format!(
-            "`{name}` is {} with a single-digit seconds field, expected \"{}\"",
-            quote(&t.text()),
-            t.canonical_text()
-        ),
+        message,
         Some(
             "the endpoint's own example sends this form; the documented format has two-digit \
              seconds"

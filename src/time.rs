@@ -96,18 +96,47 @@ impl LocalTime {
 impl LocalTime {
     /// The same time in the documented form, with two-digit seconds.
     pub(crate) fn canonical_text(&self) -> String {
-        LocalTime {
-            value: self.value,
-            canonical: true,
-        }
-        .text()
+        self.render(true)
     }
 
-    /// The text as it was read, in one allocation.
+    /// The text as it was read.
     pub(crate) fn text(&self) -> String {
-        let mut out = String::with_capacity(20);
-        let _ = write!(out, "{self}");
-        out
+        self.render(self.canonical)
+    }
+
+    /// The text with two-digit seconds or not, in one allocation and without the formatting
+    /// machinery: every message about a local time holds it.
+    fn render(&self, canonical: bool) -> String {
+        let v = self.value;
+        let Ok(year) = u16::try_from(v.year()) else {
+            return LocalTime {
+                value: v,
+                canonical,
+            }
+            .to_string();
+        };
+        let mut buf = *b"0000-00-00 00:00:00";
+        two_digits(&mut buf[0..2], u32::from(year / 100));
+        two_digits(&mut buf[2..4], u32::from(year % 100));
+        two_digits(&mut buf[5..7], v.month().unsigned_abs().into());
+        two_digits(&mut buf[8..10], v.day().unsigned_abs().into());
+        two_digits(&mut buf[11..13], v.hour().unsigned_abs().into());
+        two_digits(&mut buf[14..16], v.minute().unsigned_abs().into());
+        two_digits(&mut buf[17..19], v.second().unsigned_abs().into());
+        let text = if canonical || v.second() >= 10 || year > 9999 {
+            if year > 9999 {
+                return LocalTime {
+                    value: v,
+                    canonical,
+                }
+                .to_string();
+            }
+            &buf[..]
+        } else {
+            buf[17] = buf[18];
+            &buf[..18]
+        };
+        String::from_utf8_lossy(text).into_owned()
     }
 }
 
