@@ -249,6 +249,8 @@ pub(crate) struct Slot {
     pub(crate) pointer: String,
     pub(crate) fact: Option<Fact>,
     pub(crate) order: bool,
+    /// Whether the member allows integers.
+    pub(crate) integer: bool,
 }
 
 /// The description of one envelope.
@@ -319,6 +321,7 @@ impl Contract {
                     pointer: m.pointer.clone(),
                     fact: m.fact,
                     order: m.order,
+                    integer: m.types.has(Types::INTEGER),
                 })
                 .collect();
             Ok(envelope)

@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 use hashbrown::HashSet;
 use serde_json::{Number, Value};
 
-use crate::contract::{Envelope, MAX_MEMBERS, Member, Object, Pattern, Slot, Types};
+use crate::contract::{Envelope, MAX_MEMBERS, Member, Object, Slot, Types};
 use crate::findings::{Findings, Sink};
 use crate::message;
 use crate::pointer;
@@ -463,15 +463,30 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn wrong_type(&mut self, member: &Member, offset: usize, instance: Value, json_type: Types) {
         let message = message::wrong_type(&member.pointer, &instance, &member.expected);
         if member.then {
+            self.hold_then(member, json_type, instance, offset, Some(message));
+            return;
+        }
+        self.fault(member, Rule::WrongType, offset, &instance, message);
+    }
+
+    /// Keeps what the conditional's `then` member holds until the condition is known; for
+    /// other members, nothing.
+    fn hold_then(
+        &mut self,
+        member: &Member,
+        json_type: Types,
+        instance: Value,
+        offset: usize,
+        held: Option<String>,
+    ) {
+        if member.then {
             self.then = Some(Then {
                 json_type,
                 instance,
                 offset,
-                held: Some(message),
+                held,
             });
-            return;
         }
-        self.fault(member, Rule::WrongType, offset, &instance, message);
     }
 
     /// The value of a member of the contract.
@@ -495,14 +510,8 @@ impl<'a> Walker<'a, '_, '_, '_> {
                     } else {
                         self.skip_value(&member.pointer)?;
                     }
-                    if member.then {
-                        self.then = Some(Then {
-                            json_type: Types::OBJECT,
-                            instance: Value::Object(serde_json::Map::new()),
-                            offset: start,
-                            held: None,
-                        });
-                    }
+                    let empty = Value::Object(serde_json::Map::new());
+                    self.hold_then(member, Types::OBJECT, empty, start, None);
                     return Ok(());
                 }
                 self.skip_value(&member.pointer)?;
@@ -557,14 +566,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             _ => return Err(Malformed),
         };
         if member.types.has(json_type) {
-            if member.then {
-                self.then = Some(Then {
-                    json_type,
-                    instance,
-                    offset: start,
-                    held: None,
-                });
-            }
+            self.hold_then(member, json_type, instance, start, None);
             return Ok(());
         }
         self.wrong_type(member, start, instance, json_type);
@@ -589,13 +591,8 @@ impl<'a> Walker<'a, '_, '_, '_> {
         }
         let mut value = None;
         if member.date_time {
-            let read = match member.pattern {
-                Some(Pattern::UtcTime) => text.parse::<UtcTime>(),
-                _ => Err(TimeError::Impossible {
-                    reason: String::new(),
-                }),
-            };
-            match read {
+            // The description gives `date-time` only with the UTC time's pattern.
+            match text.parse::<UtcTime>() {
                 Ok(t) => value = Some(FactValue::Utc(t)),
                 Err(TimeError::Impossible { .. }) => {
                     let instance = Value::String(text.into_owned());

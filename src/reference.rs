@@ -14,7 +14,7 @@
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
-use crate::contract::{Contract, Envelope, Types};
+use crate::contract::{Contract, Envelope};
 use crate::error::Error;
 use crate::findings::{Findings, Sink};
 use crate::message::{self, Field};
@@ -128,7 +128,7 @@ pub(crate) fn facts<'v>(
     value: &'v Value,
 ) -> Facts<'v> {
     let mut facts = Facts::default();
-    for member in envelope.members() {
+    for member in &envelope.slots {
         if findings.is_tainted(&member.pointer) {
             continue;
         }
@@ -377,8 +377,8 @@ fn integers_without_fraction(
     value: &Value,
     bytes: &[u8],
 ) {
-    for member in envelope.members() {
-        if !member.types.has(Types::INTEGER) || at_spans.findings.is_tainted(&member.pointer) {
+    for member in &envelope.slots {
+        if !member.integer || at_spans.findings.is_tainted(&member.pointer) {
             continue;
         }
         if let Some(Value::Number(n)) = at(value, &member.pointer)

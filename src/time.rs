@@ -108,7 +108,8 @@ impl LocalTime {
     /// machinery: every message about a local time holds it.
     fn render(&self, canonical: bool) -> String {
         let v = self.value;
-        let Ok(year) = u16::try_from(v.year()) else {
+        // A parsed local time has a four-digit year; anything else takes the general path.
+        let Some(year) = u16::try_from(v.year()).ok().filter(|y| *y <= 9999) else {
             return LocalTime {
                 value: v,
                 canonical,
@@ -123,14 +124,7 @@ impl LocalTime {
         two_digits(&mut buf[11..13], v.hour().unsigned_abs().into());
         two_digits(&mut buf[14..16], v.minute().unsigned_abs().into());
         two_digits(&mut buf[17..19], v.second().unsigned_abs().into());
-        let text = if canonical || v.second() >= 10 || year > 9999 {
-            if year > 9999 {
-                return LocalTime {
-                    value: v,
-                    canonical,
-                }
-                .to_string();
-            }
+        let text = if canonical || v.second() >= 10 {
             &buf[..]
         } else {
             buf[17] = buf[18];

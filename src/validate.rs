@@ -374,11 +374,12 @@ impl Validator {
                 root_offset(bytes),
             )
         };
-        let facts = owned_facts(reference::facts(
+        let facts = reference::facts(
             &findings,
             self.contract.envelope(judged.kind),
             &judged.value,
-        ));
+        )
+        .into_owned();
         text::dispose(judged.value);
         (findings.finish(bytes, kind, payload), facts)
     }
@@ -464,11 +465,6 @@ impl Validator {
             }
         }
     }
-}
-
-/// Facts that outlive the value they were read from.
-fn owned_facts(facts: Facts<'_>) -> Facts<'static> {
-    facts.into_owned()
 }
 
 /// The offset of the top-level value: past any leading whitespace.
