@@ -37,8 +37,17 @@ pub(crate) struct Judged {
     pub(crate) value: Value,
 }
 
+/// The committed schemas, compiled once per process on first use: the one-pass engine never
+/// waits for them, and every validator of the reference engine shares them. The error is the
+/// `Display` of the internal [`Error`] (the committed schema should always compile).
+pub(crate) fn shared() -> Result<&'static Reference, &'static str> {
+    static SHARED: std::sync::LazyLock<Result<Reference, String>> =
+        std::sync::LazyLock::new(|| Reference::new().map_err(|e| e.to_string()));
+    SHARED.as_ref().map_err(String::as_str)
+}
+
 impl Reference {
-    pub(crate) fn new() -> Result<Reference, Error> {
+    fn new() -> Result<Reference, Error> {
         let compile = |kind| {
             let text = schema::committed(kind, Variant::Tolerant);
             let value: Value = serde_json::from_str(text)

@@ -20,7 +20,7 @@ use crate::envelope::{Request, Response};
 use crate::error::Error;
 use crate::findings::{Findings, Policy};
 use crate::message;
-use crate::reference::{self, Reference};
+use crate::reference;
 use crate::rules::{Level, RULES, Rule, Severity};
 use crate::schema::{Kind, Variant};
 use crate::semantic::{self, Facts};
@@ -213,7 +213,6 @@ impl Options {
 #[derive(Debug)]
 pub struct Validator {
     contract: Contract,
-    reference: Reference,
     policy: Policy,
     time_zone: Option<semantic::Zone>,
     limits: Limits,
@@ -267,9 +266,12 @@ impl Validator {
                 options.max_depth
             )));
         }
+        if options.engine == Engine::Reference {
+            // Compiled here, so that a validator of the reference engine fails where it is built.
+            reference::shared().map_err(Error::internal)?;
+        }
         Ok(Validator {
             contract: Contract::new(Variant::Tolerant).map_err(Error::internal)?,
-            reference: Reference::new()?,
             policy: Policy {
                 severities,
                 max_diagnostics: options.max_diagnostics,
@@ -351,8 +353,21 @@ impl Validator {
         asked: Option<&Facts<'_>>,
     ) -> (Report, Facts<'b>) {
         let mut findings = Findings::new(&self.policy);
+        let reference = match reference::shared() {
+            Ok(reference) => reference,
+            Err(e) => {
+                findings.push_at(
+                    Rule::SchemaViolation,
+                    String::new(),
+                    root_offset(bytes),
+                    e.to_owned(),
+                    Some("please report this: the committed schema should compile".into()),
+                );
+                return (findings.finish(bytes, kind, None), Facts::default());
+            }
+        };
         let zone = self.time_zone.as_ref();
-        let (kind, judged) = self.reference.judge(
+        let (kind, judged) = reference.judge(
             bytes,
             kind,
             &self.contract,
