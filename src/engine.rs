@@ -26,6 +26,7 @@ use serde_json::{Number, Value};
 
 use crate::contract::{Envelope, MAX_MEMBERS, Member, Object, Slot, Types};
 use crate::findings::{Findings, Sink};
+use crate::json_string;
 use crate::message;
 use crate::pointer;
 use crate::rules::Rule;
@@ -690,7 +691,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            self.pos = run_end(self.bytes, self.pos);
+            self.pos = json_string::run_end(self.bytes, self.pos);
             match self.peek().ok_or(Malformed)? {
                 b'"' => {
                     let text = self.text.get(start..self.pos).ok_or(Malformed)?;
@@ -1000,73 +1001,9 @@ fn float_vs_int(f: f64, i: i128) -> Ordering {
     }
 }
 
-/// The bytes of `word` that end a plain run of a string: `"`, `\\` or a control character,
-/// as the high bit of each byte (SWAR). The lowest flag is exact; no flag means no such byte.
-fn run_ends(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_in = |w: u64| w.wrapping_sub(ONES) & !w;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
-    (zero_in(quote) | zero_in(backslash) | below_space) & HIGH
-}
-
-/// The offset of the first byte at or after `pos` that ends a plain run of a string, or the
-/// end of `bytes`: eight bytes at a time, then byte by byte near the end.
-fn run_end(bytes: &[u8], mut pos: usize) -> usize {
-    while let Some(word) = bytes.get(pos..pos + 8) {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let ends = run_ends(u64::from_le_bytes(eight));
-        if ends != 0 {
-            return pos + (ends.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
-    }
-    while let Some(&b) = bytes.get(pos) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        pos += 1;
-    }
-    pos
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_runs_end_exactly_at_quotes_backslashes_and_control_characters() {
-        for byte in 0..=255u8 {
-            for at in 0..8 {
-                let mut bytes = *b"abcdefgh";
-                bytes[at] = byte;
-                let ends = byte == b'"' || byte == b'\\' || byte < 0x20;
-                let flags = run_ends(u64::from_le_bytes(bytes));
-                assert_eq!(flags != 0, ends, "{byte:#x} at {at}");
-                if ends {
-                    assert_eq!(flags.trailing_zeros() / 8, at as u32, "{byte:#x} at {at}");
-                }
-                let mut mixed = [0xE4, 0xB8, 0xAD, 0x7F, 0x80, 0xFF, 0x21, 0x5D];
-                mixed[at] = byte;
-                let flags = run_ends(u64::from_le_bytes(mixed));
-                assert_eq!(flags != 0, ends);
-                if ends {
-                    assert_eq!(flags.trailing_zeros() / 8, at as u32);
-                }
-                let mut two = [b'a'; 8];
-                two[at] = byte;
-                two[7] = b'"';
-                let first = if ends { at } else { 7 };
-                assert_eq!(
-                    run_ends(u64::from_le_bytes(two)).trailing_zeros() / 8,
-                    first as u32
-                );
-            }
-        }
-    }
 
     #[test]
     fn numbers_compare_exactly() {

@@ -41,6 +41,7 @@ mod error;
 #[cfg(feature = "cli")]
 mod explain;
 mod findings;
+mod json_string;
 mod message;
 mod object;
 pub mod openapi;

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::json_string;
 use crate::order::{OrderStatus, OrderType, PaymentStatus, RecordType};
 use crate::pointer::last_segment;
 use crate::rules::Rule;
@@ -89,21 +90,22 @@ pub(crate) fn describe(value: &Value, pointer: &str) -> String {
 
 /// A string quoted as JSON, shortened to [`MAX_SHOWN_CHARS`] characters.
 pub(crate) fn quote(s: &str) -> String {
-    // Most values need no escape: quoted as they are, in one allocation.
-    if s.len() <= MAX_SHOWN_CHARS && !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        let mut out = String::with_capacity(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return out;
+    let fits = s.len() <= MAX_SHOWN_CHARS || s.chars().nth(MAX_SHOWN_CHARS).is_none();
+    if fits {
+        return json(s);
     }
     let count = s.chars().count();
-    if count <= MAX_SHOWN_CHARS {
-        return serde_json::to_string(s).unwrap_or_default();
-    }
     let head: String = s.chars().take(MAX_SHOWN_CHARS).collect();
-    let shown = serde_json::to_string(&head).unwrap_or_default();
+    let shown = json(&head);
     format!("{}…\" ({count} characters)", &shown[..shown.len() - 1])
+}
+
+/// `s` as a JSON string, in one allocation.
+fn json(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    json_string::push(&mut out, s);
+    // Escaping keeps UTF-8 valid.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// "one of 0 (in use), 1 (expired), …" for the integer enums, by member name.
