@@ -46,9 +46,22 @@ fn starts_char(byte: u8) -> bool {
     byte & 0xC0 != 0x80
 }
 
-/// Number of chars that start in `bytes`.
+/// Number of chars that start in `bytes`: eight bytes at a time, counting the continuation
+/// bytes of each word (high bit set, next bit clear) and subtracting them.
 fn count_chars(bytes: &[u8]) -> u32 {
-    let count = bytes.iter().filter(|&&b| starts_char(b)).count();
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    let mut continuations = 0usize;
+    for word in words {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(word);
+        let w = u64::from_le_bytes(eight);
+        // Shifting left by one puts each byte's bit 6 where its bit 7 is.
+        continuations += (w & !(w << 1) & HIGH).count_ones() as usize;
+    }
+    let count =
+        bytes.len() - tail.len() - continuations + tail.iter().filter(|&&b| starts_char(b)).count();
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
@@ -175,6 +188,22 @@ mod tests {
 
     fn pos(line: u32, column: u32) -> Position {
         Position { line, column }
+    }
+
+    #[test]
+    fn chars_are_counted_as_one_byte_at_a_time_would() {
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        bytes.extend("é€😀x".repeat(5).as_bytes());
+        bytes.extend([0x80, 0xBF, 0xC0, 0x7F, 0x40]);
+        for start in 0..bytes.len() {
+            for end in start..bytes.len().min(start + 40) {
+                let span = &bytes[start..end];
+                let by_byte = span.iter().filter(|&&b| starts_char(b)).count();
+                assert_eq!(count_chars(span) as usize, by_byte, "{start}..{end}");
+            }
+        }
+        let whole = bytes.iter().filter(|&&b| starts_char(b)).count();
+        assert_eq!(count_chars(&bytes) as usize, whole);
     }
 
     #[test]

@@ -130,7 +130,8 @@ impl LocalTime {
             buf[17] = buf[18];
             &buf[..18]
         };
-        String::from_utf8_lossy(text).into_owned()
+        // Digits and separators only: ASCII, valid UTF-8.
+        String::from_utf8(text.to_vec()).unwrap_or_default()
     }
 }
 

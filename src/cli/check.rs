@@ -37,6 +37,9 @@ use super::har::{self, Body};
 
 /// Most payloads validated per batch.
 const BATCH_ITEMS: usize = 4096;
+/// Most payloads in a batch with `--jobs 1`: few enough that the lines read are still in the
+/// core's cache when they are validated.
+const SOLO_ITEMS: usize = 4 * CHUNK;
 /// Most payload bytes read per batch (a single payload larger than this is a batch alone).
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 /// Payloads a worker validates and renders in one go: few enough to share a batch out evenly,
@@ -475,6 +478,7 @@ fn run_with<W: Write>(
             batch_items: 4 * CHUNK,
             in_flight: None,
             failed: false,
+            text: Vec::new(),
         };
         let result = (|| -> io::Result<()> {
             sink.begin()?;
@@ -516,6 +520,8 @@ struct Checker<'env> {
     in_flight: Option<InFlight>,
     /// An input could not be read.
     failed: bool,
+    /// With `--jobs 1`, the output buffer every run renders into, written out and reused.
+    text: Vec<u8>,
 }
 
 /// A run of payloads for a worker: the jobs `jobs` of `batch`, the `index`-th run of it.
@@ -850,12 +856,20 @@ impl Checker<'_> {
         if self.pending.jobs.is_empty() {
             return Ok(());
         }
-        self.batch_items = (2 * self.batch_items).min(BATCH_ITEMS);
+        let most = if self.pool.is_some() {
+            BATCH_ITEMS
+        } else {
+            SOLO_ITEMS
+        };
+        self.batch_items = (2 * self.batch_items).min(most);
         let Some(pool) = &self.pool else {
             let (batch, mut name) = (&self.pending, OwnName::default());
+            // One output buffer for every run: written out, emptied, and filled again.
+            let mut text = std::mem::take(&mut self.text);
             for jobs in batch.jobs.chunks(CHUNK) {
-                sink.emit(self.work.jobs(batch, jobs, &mut name, Vec::new()))?;
+                text = sink.emit(self.work.jobs(batch, jobs, &mut name, text))?;
             }
+            self.text = text;
             self.pending.clear();
             return sink.out.flush();
         };
@@ -1351,29 +1365,29 @@ fn check_job(
         Content::Bytes(range) => batch.bytes(range),
         Content::TooLarge(len) => return too_large(origin, *len, config.max_bytes),
     };
-    let report = match config.kind {
+    let mut report = match config.kind {
         None => validator.validate(bytes),
         Some(Kind::Request) => validator.validate_request(bytes),
         Some(Kind::Response) => validator.validate_response(bytes),
     };
     let lines = (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(bytes));
-    let findings = report
-        .diagnostics()
-        .iter()
+    // The report's strings move into the findings: nothing is copied.
+    let findings = std::mem::take(&mut report.diagnostics)
+        .into_iter()
         .map(|d| {
-            let at = d.position();
+            let at = d.position;
             let line = first_line.saturating_add(at.line - 1);
             Finding {
-                rule: d.rule(),
-                severity: d.severity(),
-                pointer: d.pointer().to_owned(),
+                rule: d.rule,
+                severity: d.severity,
+                pointer: d.pointer,
                 position: Position {
                     line,
                     column: at.column,
                 },
                 body: None,
-                message: d.message().to_owned(),
-                hint: d.hint().map(str::to_owned),
+                message: d.message,
+                hint: d.hint,
                 source: lines.as_ref().and_then(|l| {
                     Some(Source {
                         line,
