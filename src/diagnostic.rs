@@ -1,5 +1,6 @@
 //! Findings and the report that holds them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::envelope::{Request, Response};
@@ -16,11 +17,11 @@ use crate::schema::Kind;
 pub struct Diagnostic {
     pub(crate) rule: Rule,
     pub(crate) severity: Severity,
-    pub(crate) pointer: String,
+    pub(crate) pointer: Cow<'static, str>,
     pub(crate) offset: usize,
     pub(crate) position: Position,
     pub(crate) message: String,
-    pub(crate) hint: Option<String>,
+    pub(crate) hint: Option<Cow<'static, str>>,
 }
 
 impl Diagnostic {

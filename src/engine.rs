@@ -89,7 +89,7 @@ pub(crate) fn walk<'a>(
         let message = message::not_an_object(&instance);
         walker
             .findings
-            .push_at(Rule::NotAnObject, String::new(), start, message, None);
+            .push_at(Rule::NotAnObject, "".into(), start, message, None);
     }
     walker.whitespace();
     if walker.pos != walker.bytes.len() {
@@ -293,7 +293,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                             let hint = message::unknown_member_hint(&name, &names);
                             self.findings.push_at(
                                 Rule::UnknownField,
-                                at.clone(),
+                                at.clone().into(),
                                 key_offset,
                                 message,
                                 hint,
@@ -325,7 +325,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                     message::hint_for(Rule::MissingField, &object.pointer, name, None, &present);
                 self.findings.push_at(
                     Rule::MissingField,
-                    object.pointer.clone(),
+                    object.pointer.clone().into(),
                     start,
                     message::missing_member(&object.pointer, name),
                     hint,
@@ -341,7 +341,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             if holds && seen & (1 << c.then) == 0 {
                 self.findings.push_at(
                     Rule::MissingData,
-                    String::new(),
+                    "".into(),
                     start,
                     message::missing_data(None),
                     None,
@@ -352,7 +352,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                     self.facts.order = false;
                     self.findings.push_at(
                         Rule::MissingData,
-                        pointer,
+                        pointer.into(),
                         then.offset,
                         message::missing_data(Some(&then.instance)),
                         None,
@@ -365,8 +365,13 @@ impl<'a> Walker<'a, '_, '_, '_> {
                         Some(&then.instance),
                         &|_| false,
                     );
-                    self.findings
-                        .push_at(Rule::WrongType, pointer, then.offset, message, hint);
+                    self.findings.push_at(
+                        Rule::WrongType,
+                        pointer.into(),
+                        then.offset,
+                        message,
+                        hint,
+                    );
                 }
             }
         }
@@ -422,7 +427,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
         let at = pointer::child(object, name);
         let (message, hint) = message::duplicate_key(&at);
         self.findings
-            .push_at(Rule::DuplicateKey, at, key_offset, message, hint);
+            .push_at(Rule::DuplicateKey, at.into(), key_offset, message, hint);
     }
 
     /// Forgets what was found of a repeated member's earlier value.
@@ -457,7 +462,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
     ) {
         let hint = message::hint_for(rule, &member.pointer, "", Some(instance), &|_| false);
         self.findings
-            .push_at(rule, member.pointer.clone(), offset, message, hint);
+            .push_at(rule, member.pointer.clone().into(), offset, message, hint);
     }
 
     /// A wrong JSON type at `member`; held back for the conditional's `then` member.
@@ -646,7 +651,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 let message = message::written_with_fraction(&member.pointer, written);
                 self.findings.push_at(
                     Rule::WrongType,
-                    member.pointer.clone(),
+                    member.pointer.clone().into(),
                     start,
                     message,
                     None,
@@ -937,7 +942,13 @@ struct Placed<'w, 'p, 'e> {
 }
 
 impl Sink for Placed<'_, '_, '_> {
-    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
+    fn push(
+        &mut self,
+        rule: Rule,
+        pointer: Cow<'static, str>,
+        message: String,
+        hint: Option<Cow<'static, str>>,
+    ) {
         let offset = self
             .flat
             .iter()

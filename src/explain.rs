@@ -367,11 +367,11 @@ fn as_checked(report: &Report, bytes: &[u8]) -> Checked {
             .map(|d| Finding {
                 rule: d.rule(),
                 severity: d.severity(),
-                pointer: d.pointer().to_owned(),
+                pointer: d.pointer().to_owned().into(),
                 position: d.position(),
                 body: None,
                 message: d.message().to_owned(),
-                hint: d.hint().map(str::to_owned),
+                hint: d.hint.clone(),
                 source: lines.line_text(d.position().line).map(|text| Source {
                     line: d.position().line,
                     text: text.into_owned(),

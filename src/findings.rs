@@ -3,6 +3,8 @@
 //!
 //! Both engines report here, so that one payload gives one report whichever judged it.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Diagnostic, Payload, Report};
 use crate::pointer;
 use crate::position::Cursor;
@@ -27,7 +29,13 @@ impl Policy {
 /// Where the rules report: a finding at the value a pointer names.
 pub(crate) trait Sink {
     /// Reports a finding at the value `pointer` names.
-    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>);
+    fn push(
+        &mut self,
+        rule: Rule,
+        pointer: Cow<'static, str>,
+        message: String,
+        hint: Option<Cow<'static, str>>,
+    );
 }
 
 /// One finding, before its position is known.
@@ -35,11 +43,11 @@ pub(crate) trait Sink {
 pub(crate) struct Finding {
     pub(crate) rule: Rule,
     pub(crate) severity: Severity,
-    pub(crate) pointer: String,
+    pub(crate) pointer: Cow<'static, str>,
     /// Byte offset of the value (or key) it is about.
     pub(crate) offset: usize,
     pub(crate) message: String,
-    pub(crate) hint: Option<String>,
+    pub(crate) hint: Option<Cow<'static, str>>,
 }
 
 /// The findings of one payload.
@@ -69,10 +77,10 @@ impl<'a> Findings<'a> {
     pub(crate) fn push_at(
         &mut self,
         rule: Rule,
-        pointer: String,
+        pointer: Cow<'static, str>,
         offset: usize,
         message: String,
-        hint: Option<String>,
+        hint: Option<Cow<'static, str>>,
     ) {
         let Some(severity) = self.policy.severity(rule) else {
             return;

@@ -3,6 +3,8 @@
 //! Every message names the value and what was expected. Values are shortened, and the value of
 //! a credential (`iotToken`, `cloudToken`) is never shown.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::json_string;
@@ -155,7 +157,7 @@ pub(crate) fn hint_for(
     member: &str,
     value: Option<&Value>,
     present: &dyn Fn(&str) -> bool,
-) -> Option<String> {
+) -> Option<Cow<'static, str>> {
     let is_time = LOCAL_TIMES.contains(&pointer) || UTC_TIMES.contains(&pointer);
     match (rule, value) {
         (Rule::WrongType, Some(Value::Number(n))) if is_time => {
@@ -164,15 +166,18 @@ pub(crate) fn hint_for(
                 .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
-            Some(format!(
-                "this looks like epoch milliseconds{when}, as sibling endpoints such as \
+            Some(
+                format!(
+                    "this looks like epoch milliseconds{when}, as sibling endpoints such as \
                  `commodity/enable` send; this endpoint sends a string"
-            ))
+                )
+                .into(),
+            )
         }
         (Rule::MalformedValue, Some(Value::String(s))) if is_time && s.is_empty() => Some(
             "an empty time, as free-plan payloads of sibling endpoints send; this endpoint \
              always sends a time"
-                .to_owned(),
+                .into(),
         ),
         (Rule::MalformedValue, Some(Value::String(s))) if LOCAL_TIMES.contains(&pointer) => {
             local_time_hint(s)
@@ -181,26 +186,26 @@ pub(crate) fn hint_for(
             (!s.ends_with('Z')).then(|| {
                 "UTC times end in `Z`; a time with an offset or without a zone belongs in \
                  `startTime`/`endTime`, the local times"
-                    .to_owned()
+                    .into()
             })
         }
         (Rule::MissingField, _) if member == "recordType" && pointer == "/data" => {
             present("/data/commodityType").then(|| {
                 "the payload has `commodityType`, which sibling endpoints send; this endpoint \
                  sends `recordType` (1 continuous, 2 event)"
-                    .to_owned()
+                    .into()
             })
         }
         (Rule::WrongType, Some(Value::String(s)))
             if s.parse::<i64>().is_ok() || s.parse::<f64>().is_ok() =>
         {
-            Some("a number sent as a string: drop the quotes".to_owned())
+            Some("a number sent as a string: drop the quotes".into())
         }
         (Rule::WrongType, Some(Value::String(s))) if s == "true" || s == "false" => {
-            Some("a boolean sent as a string: drop the quotes".to_owned())
+            Some("a boolean sent as a string: drop the quotes".into())
         }
         (Rule::WrongType, Some(Value::String(s))) if s == "null" => {
-            Some("`null` sent as a string: drop the quotes".to_owned())
+            Some("`null` sent as a string: drop the quotes".into())
         }
         _ => None,
     }
@@ -299,7 +304,7 @@ pub(crate) fn unknown_member(name: &str, object: &str, kind: Kind) -> String {
 }
 
 /// A key repeated in one object, by the repeated member's pointer.
-pub(crate) fn duplicate_key(pointer: &str) -> (String, Option<String>) {
+pub(crate) fn duplicate_key(pointer: &str) -> (String, Option<Cow<'static, str>>) {
     let name = last_segment(pointer);
     let parent = Field::new(crate::pointer::parent(pointer));
     (
@@ -318,7 +323,7 @@ pub(crate) fn not_an_object(value: &Value) -> String {
 }
 
 /// The payload's kind cannot be told: both or neither of `params` and `code`.
-pub(crate) fn unknown_kind(both: bool) -> (String, Option<String>) {
+pub(crate) fn unknown_kind(both: bool) -> (String, Option<Cow<'static, str>>) {
     let message = if both {
         "the payload has both `params` (a request) and `code` (a response)"
     } else {
@@ -332,12 +337,12 @@ pub(crate) fn unknown_kind(both: bool) -> (String, Option<String>) {
     )
 }
 
-fn local_time_hint(s: &str) -> Option<String> {
+fn local_time_hint(s: &str) -> Option<Cow<'static, str>> {
     if s.contains('T') || s.ends_with('Z') {
         return Some(
             "this looks like an ISO 8601 time; local times use a space and no zone, and the UTC \
              twin goes in `startTimeUTC`/`endTimeUTC`"
-                .to_owned(),
+                .into(),
         );
     }
     // Every field present but one of them short: the platform dropped a leading zero, as in
@@ -347,7 +352,7 @@ fn local_time_hint(s: &str) -> Option<String> {
         .iter()
         .all(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
     (fields.len() == 6 && all_digits).then(|| {
-        "a field is missing its leading zero; every field but the year has two digits".to_owned()
+        "a field is missing its leading zero; every field but the year has two digits".into()
     })
 }
 
@@ -356,17 +361,23 @@ const SIBLING_MEMBERS: [&str; 3] = ["commodityType", "expired", "endTimeStr"];
 
 /// A likely cause for an unknown member: a sibling endpoint's field, or a misspelling of a
 /// member the contract defines.
-pub(crate) fn unknown_member_hint<S: AsRef<str>>(name: &str, known: &[S]) -> Option<String> {
+pub(crate) fn unknown_member_hint<S: AsRef<str>>(
+    name: &str,
+    known: &[S],
+) -> Option<Cow<'static, str>> {
     if SIBLING_MEMBERS.contains(&name) {
-        return Some(format!(
-            "`{name}` is returned by sibling endpoints of the platform, not by `order/get`"
-        ));
+        return Some(
+            format!(
+                "`{name}` is returned by sibling endpoints of the platform, not by `order/get`"
+            )
+            .into(),
+        );
     }
     known
         .iter()
         .map(AsRef::as_ref)
         .find(|k| k.eq_ignore_ascii_case(name))
-        .map(|k| format!("did you mean `{k}`? member names are case-sensitive"))
+        .map(|k| format!("did you mean `{k}`? member names are case-sensitive").into())
 }
 
 #[cfg(test)]

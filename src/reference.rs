@@ -11,6 +11,8 @@
 //! 3. **Semantic rules** (`semantic.rs`) over the facts read out of the value, skipping any
 //!    value a schema finding is about.
 
+use std::borrow::Cow;
+
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
@@ -91,7 +93,13 @@ impl Reference {
         } = parsed;
         for d in duplicates {
             let (message, hint) = message::duplicate_key(&d.pointer);
-            findings.push_at(Rule::DuplicateKey, d.pointer, d.offset, message, hint);
+            findings.push_at(
+                Rule::DuplicateKey,
+                d.pointer.into(),
+                d.offset,
+                message,
+                hint,
+            );
         }
         findings.count_unlisted(Rule::DuplicateKey, omitted_duplicates);
         let mut at_spans = Spanned {
@@ -101,7 +109,7 @@ impl Reference {
         if !value.is_object() {
             at_spans.push(
                 Rule::NotAnObject,
-                String::new(),
+                "".into(),
                 message::not_an_object(&value),
                 None,
             );
@@ -171,7 +179,13 @@ struct Spanned<'s, 'f, 'p> {
 
 impl Spanned<'_, '_, '_> {
     /// A finding at the key of the member `pointer` names.
-    fn push_key(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
+    fn push_key(
+        &mut self,
+        rule: Rule,
+        pointer: Cow<'static, str>,
+        message: String,
+        hint: Option<Cow<'static, str>>,
+    ) {
         let offset = self
             .spans
             .key(&pointer)
@@ -182,7 +196,13 @@ impl Spanned<'_, '_, '_> {
 }
 
 impl Sink for Spanned<'_, '_, '_> {
-    fn push(&mut self, rule: Rule, pointer: String, message: String, hint: Option<String>) {
+    fn push(
+        &mut self,
+        rule: Rule,
+        pointer: Cow<'static, str>,
+        message: String,
+        hint: Option<Cow<'static, str>>,
+    ) {
         let offset = self.spans.value(&pointer).unwrap_or(0);
         self.findings.push_at(rule, pointer, offset, message, hint);
     }
@@ -196,7 +216,7 @@ fn detect(value: &Value, findings: &mut impl Sink) -> Option<Kind> {
         (false, true) => Some(Kind::Response),
         (both, _) => {
             let (message, hint) = message::unknown_kind(both);
-            findings.push(Rule::UnknownKind, String::new(), message, hint);
+            findings.push(Rule::UnknownKind, "".into(), message, hint);
             None
         }
     }
@@ -204,7 +224,7 @@ fn detect(value: &Value, findings: &mut impl Sink) -> Option<Kind> {
 
 /// The finding of a text that is not one acceptable JSON text.
 pub(crate) fn text_error(findings: &mut Findings<'_>, bytes: &[u8], e: TextError) {
-    let (rule, offset, message, hint) = match e {
+    let (rule, offset, message, hint): (_, _, _, Option<Cow<'static, str>>) = match e {
         TextError::Empty if bytes.is_empty() => {
             (Rule::EmptyInput, 0, "the input is empty".to_owned(), None)
         }
@@ -218,7 +238,7 @@ pub(crate) fn text_error(findings: &mut Findings<'_>, bytes: &[u8], e: TextError
             Rule::TooLarge,
             0,
             format!("the input is {len} bytes, over the limit of {max}"),
-            Some("raise the limit if such payloads are expected".to_owned()),
+            Some("raise the limit if such payloads are expected".into()),
         ),
         TextError::InvalidUtf8 { offset } => {
             let byte = bytes.get(offset).copied().unwrap_or_default();
@@ -226,10 +246,7 @@ pub(crate) fn text_error(findings: &mut Findings<'_>, bytes: &[u8], e: TextError
                 Rule::InvalidUtf8,
                 offset,
                 format!("byte 0x{byte:02X} is not UTF-8, expected UTF-8 text (RFC 8259)"),
-                Some(
-                    "re-encode the text as UTF-8; GBK and Latin-1 are not JSON encodings"
-                        .to_owned(),
-                ),
+                Some("re-encode the text as UTF-8; GBK and Latin-1 are not JSON encodings".into()),
             )
         }
         TextError::Syntax { offset, message } => (Rule::InvalidJson, offset, message, None),
@@ -237,16 +254,16 @@ pub(crate) fn text_error(findings: &mut Findings<'_>, bytes: &[u8], e: TextError
             Rule::TrailingData,
             offset,
             "data after the end of the JSON value".to_owned(),
-            Some("one payload per input; for many, use NDJSON (one payload per line)".to_owned()),
+            Some("one payload per input; for many, use NDJSON (one payload per line)".into()),
         ),
         TextError::TooDeep { offset, max } => (
             Rule::TooDeep,
             offset,
             format!("nesting goes deeper than the limit of {max} levels"),
-            Some("the contract nests two levels deep".to_owned()),
+            Some("the contract nests two levels deep".into()),
         ),
     };
-    findings.push_at(rule, String::new(), offset, message, hint);
+    findings.push_at(rule, "".into(), offset, message, hint);
 }
 
 /// Stage 2: the committed schema. Several errors at one value are one defect: the most
@@ -348,7 +365,7 @@ fn schema_stage(
         let present = |p: &str| at(value, p).is_some();
         let hint = message::hint_for(rule, &pointer, &member, at(value, &pointer), &present);
         at_spans.findings.taint(&pointer, &member);
-        at_spans.push(rule, pointer, message, hint);
+        at_spans.push(rule, pointer.into(), message, hint);
     }
 }
 
@@ -373,7 +390,7 @@ fn unknown_members(at_spans: &mut Spanned<'_, '_, '_>, envelope: &Envelope, valu
             let member = pointer::child(&object.pointer, name);
             let message = message::unknown_member(name, &object.pointer, envelope.kind);
             let hint = message::unknown_member_hint(name, &names);
-            at_spans.push_key(Rule::UnknownField, member, message, hint);
+            at_spans.push_key(Rule::UnknownField, member.into(), message, hint);
         }
     }
 }
@@ -400,7 +417,12 @@ fn integers_without_fraction(
                 .and_then(|start| raw_number(bytes, start))
                 .unwrap_or_else(|| n.to_string());
             let message = message::written_with_fraction(&member.pointer, &written);
-            at_spans.push(Rule::WrongType, member.pointer.clone(), message, None);
+            at_spans.push(
+                Rule::WrongType,
+                member.pointer.clone().into(),
+                message,
+                None,
+            );
         }
     }
 }

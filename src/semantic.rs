@@ -330,24 +330,20 @@ fn order_rules(sink: &mut impl Sink, order: &OrderFacts<'_>, zone: Option<&Zone>
     sanity(sink, order);
 }
 
-fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &str) {
+fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &'static str) {
     if t.is_canonical() {
         return;
     }
     let name = &pointer[6..];
     // Written piece by piece: the page's own form puts this finding in every payload.
     let mut message = String::with_capacity(96);
-    for piece in [
-        "`",
-        name,
-        "` is \"",
-        &t.text(),
-        "\" with a single-digit seconds field, expected \"",
-        &t.canonical_text(),
-        "\"",
-    ] {
-        message.push_str(piece);
-    }
+    message.push('`');
+    message.push_str(name);
+    message.push_str("` is \"");
+    t.push_text(&mut message);
+    message.push_str("\" with a single-digit seconds field, expected \"");
+    t.push_canonical_text(&mut message);
+    message.push('"');
     sink.push(
         Rule::SingleDigitSeconds,
         pointer.into(),
@@ -552,7 +548,7 @@ pub(crate) fn exchange(sink: &mut impl Sink, request: &Facts<'_>, response: &Fac
             let name = &pointer[6..];
             sink.push(
                 Rule::ExchangeMismatch,
-                pointer.to_owned(),
+                pointer.to_owned().into(),
                 format!(
                     "`{name}` is {}, but the request asked for {}",
                     quote(answered),

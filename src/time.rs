@@ -94,27 +94,38 @@ impl LocalTime {
 }
 
 impl LocalTime {
-    /// The same time in the documented form, with two-digit seconds.
-    pub(crate) fn canonical_text(&self) -> String {
-        self.render(true)
-    }
-
     /// The text as it was read.
     pub(crate) fn text(&self) -> String {
-        self.render(self.canonical)
+        let mut out = String::with_capacity(19);
+        self.push_text(&mut out);
+        out
     }
 
-    /// The text with two-digit seconds or not, in one allocation and without the formatting
-    /// machinery: every message about a local time holds it.
-    fn render(&self, canonical: bool) -> String {
+    /// Appends the same time in the documented form, with two-digit seconds, to `out`.
+    pub(crate) fn push_canonical_text(&self, out: &mut String) {
+        self.render(true, out);
+    }
+
+    /// Appends [`LocalTime::text`] to `out`.
+    pub(crate) fn push_text(&self, out: &mut String) {
+        self.render(self.canonical, out);
+    }
+
+    /// Appends the text with two-digit seconds or not, without the formatting machinery:
+    /// every message about a local time holds it.
+    fn render(&self, canonical: bool, out: &mut String) {
         let v = self.value;
         // A parsed local time has a four-digit year; anything else takes the general path.
         let Some(year) = u16::try_from(v.year()).ok().filter(|y| *y <= 9999) else {
-            return LocalTime {
-                value: v,
-                canonical,
-            }
-            .to_string();
+            let _ = write!(
+                out,
+                "{}",
+                LocalTime {
+                    value: v,
+                    canonical,
+                }
+            );
+            return;
         };
         let mut buf = *b"0000-00-00 00:00:00";
         two_digits(&mut buf[0..2], u32::from(year / 100));
@@ -131,7 +142,7 @@ impl LocalTime {
             &buf[..18]
         };
         // Digits and separators only: ASCII, valid UTF-8.
-        String::from_utf8(text.to_vec()).unwrap_or_default()
+        out.push_str(std::str::from_utf8(text).unwrap_or_default());
     }
 }
 

@@ -358,7 +358,7 @@ impl Validator {
             Err(e) => {
                 findings.push_at(
                     Rule::SchemaViolation,
-                    String::new(),
+                    "".into(),
                     root_offset(bytes),
                     e.to_owned(),
                     Some("please report this: the committed schema should compile".into()),
@@ -447,7 +447,7 @@ impl Validator {
                         findings.keep_only(Rule::DuplicateKey);
                         let (message, hint) = message::unknown_kind(both);
                         let start = root_offset(bytes);
-                        findings.push_at(Rule::UnknownKind, String::new(), start, message, hint);
+                        findings.push_at(Rule::UnknownKind, "".into(), start, message, hint);
                         return (findings.finish(bytes, None, None), Facts::default());
                     }
                 };
@@ -558,7 +558,7 @@ fn typed_from_value(
             // The schema and the types disagree: a bug in this crate, reported, not hidden.
             findings.push_at(
                 Rule::SchemaViolation,
-                String::new(),
+                "".into(),
                 start,
                 format!("the types refuse a payload the schema accepts: {e}"),
                 Some("please report this: the schema and the types should agree".into()),

@@ -1424,11 +1424,11 @@ fn too_large(origin: Origin, len: u64, max: usize) -> Checked {
         findings: vec![Finding {
             rule: Rule::TooLarge,
             severity: Severity::Error,
-            pointer: String::new(),
+            pointer: "".into(),
             position: Position { line, column: 1 },
             body: None,
             message: format!("the input is {len} bytes, over the limit of {max}"),
-            hint: Some("raise the limit with `--max-bytes`".to_owned()),
+            hint: Some("raise the limit with `--max-bytes`".into()),
             source: None,
         }],
     }
@@ -1458,11 +1458,11 @@ impl HarPlace<'_> {
                 Finding {
                     rule: d.rule(),
                     severity: d.severity(),
-                    pointer: d.pointer().to_owned(),
+                    pointer: d.pointer().to_owned().into(),
                     position: self.lines.position(offset),
                     body: Some(at),
                     message: d.message().to_owned(),
-                    hint: d.hint().map(str::to_owned),
+                    hint: d.hint.clone(),
                     source: body_lines.as_ref().and_then(|l| {
                         Some(Source {
                             line: at.line,

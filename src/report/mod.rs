@@ -13,6 +13,7 @@ pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod sarif;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -93,13 +94,13 @@ pub(crate) struct Finding {
     pub(crate) rule: Rule,
     pub(crate) severity: Severity,
     /// JSON Pointer within the payload.
-    pub(crate) pointer: String,
+    pub(crate) pointer: Cow<'static, str>,
     /// Line and column in [`Origin::file`]. For a base64 HAR body, the start of its string.
     pub(crate) position: Position,
     /// For a HAR body: the line and column within the decoded body text.
     pub(crate) body: Option<Position>,
     pub(crate) message: String,
-    pub(crate) hint: Option<String>,
+    pub(crate) hint: Option<Cow<'static, str>>,
     /// The source line, kept for the human format only.
     pub(crate) source: Option<Source>,
 }
