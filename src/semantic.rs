@@ -336,7 +336,7 @@ fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &'static s
     }
     let name = &pointer[6..];
     // Written piece by piece: the page's own form puts this finding in every payload.
-    let mut message = String::with_capacity(96);
+    let mut message = String::with_capacity(128);
     message.push('`');
     message.push_str(name);
     message.push_str("` is \"");
