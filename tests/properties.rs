@@ -685,8 +685,29 @@ fn mangled() -> impl Strategy<Value = Vec<u8>> {
 fn validate_everywhere(bytes: &[u8]) {
     for validator in VALIDATORS.iter() {
         let report = validator.validate(bytes);
-        // The report is coherent: no error means it conforms.
-        assert_eq!(report.conforms(), report.error_count() == 0);
+        // The report is coherent. Its counts are kept apart from its list, so they can
+        // disagree: every finding is listed or dropped, and listed errors are counted.
+        let listed = report.diagnostics().len();
+        let listed_errors = report.errors().count();
+        assert_eq!(
+            report.error_count() + report.warning_count(),
+            listed + report.dropped()
+        );
+        assert!(report.error_count() >= listed_errors);
+        if report.dropped() == 0 {
+            assert_eq!(report.error_count(), listed_errors);
+        }
+        // Findings come in input order, at positions inside the input.
+        let diagnostics = report.diagnostics();
+        assert!(
+            diagnostics
+                .windows(2)
+                .all(|w| w[0].offset() <= w[1].offset())
+        );
+        for d in diagnostics {
+            assert!(d.offset() <= bytes.len());
+            assert!(d.position().line >= 1 && d.position().column >= 1);
+        }
         let _ = validator.validate_request(bytes);
         let _ = validator.validate_response(bytes);
         let _ = validator.validate_exchange(bytes, bytes);
