@@ -63,7 +63,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ErrorKind::Io { path, source } => write!(f, "`{}`: {source}", path.display()),
+            // The cause is the source, not part of the message: a chain prints it once.
+            ErrorKind::Io { path, .. } => write!(f, "`{}`", path.display()),
             ErrorKind::Usage(message) => f.write_str(message),
             ErrorKind::Internal(message) => write!(f, "internal error: {message}"),
         }
@@ -76,5 +77,33 @@ impl std::error::Error for Error {
             ErrorKind::Io { source, .. } => Some(source),
             ErrorKind::Usage(_) | ErrorKind::Internal(_) => None,
         }
+    }
+}
+
+/// `error` and its causes, each once: `message: cause: cause`.
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_prints_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = Error::io("in/a.json", io);
+        assert_eq!(e.to_string(), "`in/a.json`");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("no such file"));
+        assert_eq!(chain(&e), "`in/a.json`: no such file");
+        assert_eq!(chain(&Error::usage("bad")), "bad");
     }
 }

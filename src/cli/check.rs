@@ -667,7 +667,7 @@ impl Checker<'_> {
             Err(Failure::Input(e)) => {
                 // Keep stdout and stderr in order for a reader of both.
                 self.drain(sink)?;
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::error::chain(&e));
                 self.failed = true;
             }
         }

@@ -223,7 +223,7 @@ pub fn main() -> ExitCode {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error::chain(&e));
             ExitCode::from(2)
         }
     }
