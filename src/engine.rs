@@ -50,6 +50,9 @@ pub(crate) struct Walked<'a> {
     pub(crate) object: bool,
     /// Whether any key was repeated.
     pub(crate) duplicates: bool,
+    /// Where the value of each member of the description starts (`usize::MAX`: absent), by
+    /// member index: what a typed payload is rebuilt from (`replay.rs`).
+    pub(crate) offsets: [usize; MAX_MEMBERS],
 }
 
 /// Walks `bytes` (known to be UTF-8 and within the size limit) as a payload of `envelope`.
@@ -104,6 +107,7 @@ pub(crate) fn walk<'a>(
         has_code: walker.has_code,
         object,
         duplicates: walker.duplicates,
+        offsets: walker.offsets,
     })
 }
 

@@ -49,6 +49,7 @@ mod order;
 mod pointer;
 mod position;
 mod reference;
+mod replay;
 #[cfg(feature = "cli")]
 mod report;
 mod rules;

@@ -13,14 +13,15 @@
 
 use serde_json::Value;
 
-use crate::contract::Contract;
+use crate::contract::{Contract, Envelope};
 use crate::diagnostic::{Payload, Report};
-use crate::engine;
+use crate::engine::{self, Walked};
 use crate::envelope::{Request, Response};
 use crate::error::Error;
 use crate::findings::{Findings, Policy};
 use crate::message;
 use crate::reference;
+use crate::replay::Replay;
 use crate::rules::{Level, RULES, Rule, Severity};
 use crate::schema::{Kind, Variant};
 use crate::semantic::{self, Facts};
@@ -459,7 +460,7 @@ impl Validator {
             let payload = if findings.has_errors() || !self.keep_payload {
                 None
             } else {
-                typed(&mut findings, text, guess, walked.duplicates)
+                typed(&mut findings, text, envelope, &walked)
             };
             return (findings.finish(bytes, Some(guess), payload), walked.facts);
         }
@@ -512,20 +513,24 @@ impl Exchange {
     }
 }
 
-/// Deserializes a payload the engine found no error in into the types, straight from its bytes.
-/// A payload with a repeated key goes through a `Value`, which keeps the last, as the engines do
-/// (the derived code refuses a repeated member).
-fn typed(findings: &mut Findings<'_>, text: &str, kind: Kind, duplicates: bool) -> Option<Payload> {
+/// Deserializes a payload the engine found no error in into the types: replayed from the walk's
+/// offsets, so that no key is scanned and matched twice. A payload with a repeated key goes
+/// through a `Value`, which keeps the last, as the engines do (the derived code refuses a
+/// repeated member).
+fn typed(
+    findings: &mut Findings<'_>,
+    text: &str,
+    envelope: &Envelope,
+    walked: &Walked<'_>,
+) -> Option<Payload> {
     let bytes = text.as_bytes();
-    if !duplicates {
-        // From the text already known to be UTF-8: serde_json checks no string again.
-        let result = match kind {
-            Kind::Request => {
-                serde_json::from_str::<Request>(text).map(|r| Payload::Request(Box::new(r)))
-            }
-            Kind::Response => {
-                serde_json::from_str::<Response>(text).map(|r| Payload::Response(Box::new(r)))
-            }
+    if !walked.duplicates {
+        let replay = Replay::new(text, &envelope.root, &walked.offsets);
+        let result = match envelope.kind {
+            Kind::Request => <Request as serde::Deserialize>::deserialize(replay)
+                .map(|r| Payload::Request(Box::new(r))),
+            Kind::Response => <Response as serde::Deserialize>::deserialize(replay)
+                .map(|r| Payload::Response(Box::new(r))),
         };
         if let Ok(payload) = result {
             return Some(payload);
@@ -533,7 +538,7 @@ fn typed(findings: &mut Findings<'_>, text: &str, kind: Kind, duplicates: bool) 
     }
     // Through a `Value`, as the reference engine does, also for the wording of a refusal.
     let value = serde_json::from_slice::<Value>(bytes).ok()?;
-    let payload = typed_from_value(findings, &value, kind, root_offset(bytes));
+    let payload = typed_from_value(findings, &value, envelope.kind, root_offset(bytes));
     text::dispose(value);
     payload
 }
