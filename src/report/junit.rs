@@ -25,7 +25,7 @@ pub(crate) fn render(results: &[Checked], summary: &Summary) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">",
-            escape(&suite[0].origin.file),
+            attribute(&suite[0].origin.file),
             suite.len()
         );
         for checked in suite {
@@ -41,7 +41,7 @@ fn testcase(out: &mut String, checked: &Checked) {
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\"",
-        escape(&checked.origin.name()),
+        attribute(&checked.origin.name()),
         checked.kind.map_or("unknown", |k| k.as_str())
     );
     if checked.findings.is_empty() && checked.dropped == 0 {
@@ -81,7 +81,7 @@ fn testcase(out: &mut String, checked: &Checked) {
         let _ = writeln!(
             out,
             "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-            escape(&plural(checked.errors, "error", "errors")),
+            attribute(&plural(checked.errors, "error", "errors")),
             first.map_or("error", |f| f.rule.id()),
             escape(&text)
         );
@@ -89,9 +89,23 @@ fn testcase(out: &mut String, checked: &Checked) {
     out.push_str("    </testcase>\n");
 }
 
-/// Escapes text for an XML attribute or element, and replaces the characters XML 1.0 cannot
-/// hold at all (most control characters) with U+FFFD.
+/// Escapes text for an XML element, and replaces the characters XML 1.0 cannot hold at all
+/// (most control characters) with U+FFFD.
 fn escape(text: &str) -> String {
+    escape_with(text, |c, out| out.push(c))
+}
+
+/// Escapes text for an XML attribute: as [`escape`], and tab, line feed and carriage return as
+/// character references, which an XML parser gives back as they are (it turns them into spaces
+/// when they are written raw).
+fn attribute(text: &str) -> String {
+    escape_with(text, |c, out| {
+        let _ = write!(out, "&#{};", u32::from(c));
+    })
+}
+
+/// Escapes `text`, writing tab, line feed and carriage return with `whitespace`.
+fn escape_with(text: &str, whitespace: impl Fn(char, &mut String)) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -100,7 +114,7 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            '\t' | '\n' | '\r' => whitespace(c, &mut out),
             c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
                 out.push('\u{FFFD}');
             }
@@ -144,5 +158,46 @@ with a single-digit seconds field (in entries[2].response)
 "#
         );
         assert_eq!(escape("a\u{1}b'"), "a\u{FFFD}b&apos;");
+    }
+
+    #[test]
+    fn attributes_keep_tabs_and_line_breaks() {
+        let (mut results, _) = results();
+        results.truncate(1);
+        results[0].origin.file = "in/tab\there\r\nnew line\u{1b}.ndjson".into();
+        let summary = Summary {
+            payloads: 1,
+            violating: 1,
+            ..Summary::default()
+        };
+        let text = render(&results, &summary);
+        assert!(text.contains("tab&#9;here&#13;&#10;new line"), "{text}");
+        let document = roxmltree::Document::parse(&text).expect("well-formed XML");
+        let suite = document
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .expect("a testsuite");
+        assert_eq!(
+            suite.attribute("name"),
+            Some("in/tab\there\r\nnew line\u{FFFD}.ndjson")
+        );
+        let case = document
+            .descendants()
+            .find(|n| n.has_tag_name("testcase"))
+            .expect("a testcase");
+        assert_eq!(
+            case.attribute("name"),
+            Some("in/tab\there\r\nnew line\u{FFFD}.ndjson:3")
+        );
+        // Element text keeps its line breaks as they are.
+        let failure = document
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .and_then(|n| n.text())
+            .expect("a failure");
+        assert!(
+            failure.contains("expected an integer\n  hint: "),
+            "{failure}"
+        );
     }
 }
