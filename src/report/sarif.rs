@@ -34,7 +34,7 @@ pub(crate) fn begin() -> String {
         "rules": rules,
     });
     format!(
-        "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": {}}},\n\"results\": [\n",
+        "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": {}}},\n\"columnKind\": \"unicodeCodePoints\",\n\"results\": [\n",
         serde_json::to_string(SCHEMA).unwrap_or_default(),
         serde_json::to_string(&driver).unwrap_or_default()
     )
@@ -210,6 +210,8 @@ mod tests {
         assert_eq!(location["artifactLocation"]["uri"], "in/a%26b.ndjson");
         assert_eq!(location["region"]["startLine"], 3);
         assert_eq!(location["region"]["startColumn"], 10);
+        // Columns count characters, as the run declares (SARIF's default is UTF-16 units).
+        assert_eq!(run["columnKind"], "unicodeCodePoints");
         assert_eq!(
             run["results"][1]["properties"]["entry"],
             "entries[2].response"
