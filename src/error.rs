@@ -81,6 +81,7 @@ impl std::error::Error for Error {
 }
 
 /// `error` and its causes, each once: `message: cause: cause`.
+#[cfg(any(feature = "cli", test))]
 pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();

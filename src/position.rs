@@ -1,5 +1,6 @@
 //! Line and column positions in the input, for diagnostics.
 
+#[cfg(any(feature = "cli", test))]
 use std::borrow::Cow;
 
 /// A 1-based line and column in the input. Columns count Unicode scalar values (chars), not bytes.
@@ -23,11 +24,13 @@ impl Default for Position {
 /// Minified JSON is often one long line, and a report can ask for the position of many
 /// diagnostics on it; counting chars from the line start each time would be quadratic. With a
 /// checkpoint every 4 KiB a lookup counts at most that many bytes.
+#[cfg(any(feature = "cli", test))]
 const CHECKPOINT_EVERY: usize = 4096;
 
 /// Maps byte offsets to positions.
 ///
 /// Built once per input, and only when a diagnostic needs it: it costs one pass over the bytes.
+#[cfg(any(feature = "cli", test))]
 pub(crate) struct LineIndex<'a> {
     /// The input.
     bytes: &'a [u8],
@@ -69,6 +72,7 @@ fn count_chars(bytes: &[u8]) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+#[cfg(any(feature = "cli", test))]
 impl<'a> LineIndex<'a> {
     /// Indexes the lines of `bytes` (which need not be valid UTF-8).
     ///
