@@ -115,8 +115,8 @@ impl LocalTime {
     /// every message about a local time holds it.
     fn render(&self, canonical: bool, out: &mut String) {
         let v = self.value;
-        // A parsed local time has a four-digit year; anything else takes the general path.
-        let Some(year) = u16::try_from(v.year()).ok().filter(|y| *y <= 9999) else {
+        let Some(head) = date_time_digits(v, b' ') else {
+            // Not a four-digit year: the general path.
             let _ = write!(
                 out,
                 "{}",
@@ -127,22 +127,9 @@ impl LocalTime {
             );
             return;
         };
-        let mut buf = *b"0000-00-00 00:00:00";
-        two_digits(&mut buf[0..2], u32::from(year / 100));
-        two_digits(&mut buf[2..4], u32::from(year % 100));
-        two_digits(&mut buf[5..7], v.month().unsigned_abs().into());
-        two_digits(&mut buf[8..10], v.day().unsigned_abs().into());
-        two_digits(&mut buf[11..13], v.hour().unsigned_abs().into());
-        two_digits(&mut buf[14..16], v.minute().unsigned_abs().into());
-        two_digits(&mut buf[17..19], v.second().unsigned_abs().into());
-        let text = if canonical || v.second() >= 10 {
-            &buf[..]
-        } else {
-            buf[17] = buf[18];
-            &buf[..18]
-        };
-        // Digits and separators only: ASCII, valid UTF-8.
-        out.push_str(std::str::from_utf8(text).unwrap_or_default());
+        out.push_str(ascii(&head));
+        let (seconds, from) = seconds_digits(v, canonical);
+        out.push_str(ascii(&seconds[from..]));
     }
 }
 
@@ -158,46 +145,56 @@ impl UtcTime {
 impl fmt::Display for LocalTime {
     /// The text exactly as it was read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.value;
-        write_date_time(f, v, ' ')?;
-        let mut seconds = [0; 2];
-        two_digits(&mut seconds, v.second().unsigned_abs().into());
-        let seconds = if self.canonical || v.second() >= 10 {
-            &seconds[..]
-        } else {
-            &seconds[1..]
-        };
-        f.write_str(std::str::from_utf8(seconds).unwrap_or_default())
+        write_date_time(f, self.value, b' ')?;
+        let (seconds, from) = seconds_digits(self.value, self.canonical);
+        f.write_str(ascii(&seconds[from..]))
     }
 }
 
 /// Writes `YYYY-MM-DD`, `separator`, `HH:MM:` (the seconds are the caller's).
-fn write_date_time(f: &mut fmt::Formatter<'_>, v: DateTime, separator: char) -> fmt::Result {
-    // Digit by digit into a buffer: times are written into every message about them, and the
-    // formatting machinery costs several times the parse.
-    let Ok(year) = u32::try_from(v.year()) else {
-        return write!(
+fn write_date_time(f: &mut fmt::Formatter<'_>, v: DateTime, separator: u8) -> fmt::Result {
+    match date_time_digits(v, separator) {
+        Some(digits) => f.write_str(ascii(&digits)),
+        None => write!(
             f,
-            "{:04}-{:02}-{:02}{separator}{:02}:{:02}:",
+            "{:04}-{:02}-{:02}{}{:02}:{:02}:",
             v.year(),
             v.month(),
             v.day(),
+            char::from(separator),
             v.hour(),
             v.minute()
-        );
-    };
+        ),
+    }
+}
+
+/// `YYYY-MM-DD`, `separator`, `HH:MM:` digit by digit into a buffer, for a four-digit year
+/// (`None` for any other): times are written into every message about them, and the
+/// formatting machinery costs several times the parse.
+fn date_time_digits(v: DateTime, separator: u8) -> Option<[u8; 17]> {
+    let year = u16::try_from(v.year()).ok().filter(|y| *y <= 9999)?;
     let mut buf = *b"0000-00-00T00:00:";
-    two_digits(&mut buf[0..2], year / 100 % 100);
-    two_digits(&mut buf[2..4], year % 100);
+    two_digits(&mut buf[0..2], u32::from(year / 100));
+    two_digits(&mut buf[2..4], u32::from(year % 100));
     two_digits(&mut buf[5..7], v.month().unsigned_abs().into());
     two_digits(&mut buf[8..10], v.day().unsigned_abs().into());
-    buf[10] = u8::try_from(separator).unwrap_or(b'T');
+    buf[10] = separator;
     two_digits(&mut buf[11..13], v.hour().unsigned_abs().into());
     two_digits(&mut buf[14..16], v.minute().unsigned_abs().into());
-    if year > 9999 {
-        write!(f, "{}", year / 10000)?;
-    }
-    f.write_str(std::str::from_utf8(&buf).unwrap_or_default())
+    Some(buf)
+}
+
+/// The seconds as a local time writes them: two digits, or one when the text had one (not
+/// `canonical`, and below 10).
+fn seconds_digits(v: DateTime, canonical: bool) -> ([u8; 2], usize) {
+    let mut seconds = [0; 2];
+    two_digits(&mut seconds, v.second().unsigned_abs().into());
+    (seconds, usize::from(!canonical && v.second() < 10))
+}
+
+/// Digits and separators as a `str` (they are ASCII).
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Writes `n % 100` as two ASCII digits.
@@ -280,10 +277,8 @@ impl fmt::Display for UtcTime {
     /// The text exactly as it was read.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.value;
-        write_date_time(f, v, 'T')?;
-        let mut seconds = [0; 2];
-        two_digits(&mut seconds, v.second().unsigned_abs().into());
-        f.write_str(std::str::from_utf8(&seconds).unwrap_or_default())?;
+        write_date_time(f, v, b'T')?;
+        f.write_str(ascii(&seconds_digits(v, true).0))?;
         let digits = u32::from(self.fraction_digits);
         if digits > 0 {
             // `digits` is 1 to 9, so the divisor is 10^8 at most.
