@@ -526,13 +526,7 @@ fn typed(
     let bytes = text.as_bytes();
     if !walked.duplicates {
         let replay = Replay::new(text, &envelope.root, &walked.offsets);
-        let result = match envelope.kind {
-            Kind::Request => <Request as serde::Deserialize>::deserialize(replay)
-                .map(|r| Payload::Request(Box::new(r))),
-            Kind::Response => <Response as serde::Deserialize>::deserialize(replay)
-                .map(|r| Payload::Response(Box::new(r))),
-        };
-        if let Ok(payload) = result {
+        if let Ok(payload) = deserialize(envelope.kind, replay) {
             return Some(payload);
         }
     }
@@ -543,6 +537,22 @@ fn typed(
     payload
 }
 
+/// A payload of `kind` from `deserializer`, through the types' `Deserialize` trait (not the
+/// derived inherent function: objects only).
+fn deserialize<'de, D: serde::Deserializer<'de>>(
+    kind: Kind,
+    deserializer: D,
+) -> Result<Payload, D::Error> {
+    Ok(match kind {
+        Kind::Request => Payload::Request(Box::new(<Request as serde::Deserialize>::deserialize(
+            deserializer,
+        )?)),
+        Kind::Response => Payload::Response(Box::new(
+            <Response as serde::Deserialize>::deserialize(deserializer)?,
+        )),
+    })
+}
+
 /// Deserializes a value that passed every check into the types.
 fn typed_from_value(
     findings: &mut Findings<'_>,
@@ -550,14 +560,7 @@ fn typed_from_value(
     kind: Kind,
     start: usize,
 ) -> Option<Payload> {
-    // The trait, not the derived inherent function: objects only.
-    let result = match kind {
-        Kind::Request => <Request as serde::Deserialize>::deserialize(value)
-            .map(|r| Payload::Request(Box::new(r))),
-        Kind::Response => <Response as serde::Deserialize>::deserialize(value)
-            .map(|r| Payload::Response(Box::new(r))),
-    };
-    match result {
+    match deserialize(kind, value) {
         Ok(payload) => Some(payload),
         Err(e) => {
             // The schema and the types disagree: a bug in this crate, reported, not hidden.
