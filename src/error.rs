@@ -80,7 +80,8 @@ impl std::error::Error for Error {
     }
 }
 
-/// `error` and its causes, each once: `message: cause: cause`.
+/// `error` and its causes, each once: `message: cause: cause`, [made safe](crate::terminal) for
+/// a terminal, since an error names a file and a file's name is untrusted.
 #[cfg(any(feature = "cli", test))]
 pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
@@ -90,7 +91,7 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
         text.push_str(&e.to_string());
         cause = e.source();
     }
-    text
+    crate::terminal::escape(&text).into_owned()
 }
 
 #[cfg(test)]
@@ -106,5 +107,15 @@ mod tests {
         assert_eq!(source.as_deref(), Some("no such file"));
         assert_eq!(chain(&e), "`in/a.json`: no such file");
         assert_eq!(chain(&Error::usage("bad")), "bad");
+    }
+
+    #[test]
+    fn a_chain_is_safe_for_a_terminal() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone\u{7}");
+        let e = Error::io("in/\u{1b}]0;owned\u{7}\u{202e}.json", io);
+        assert_eq!(
+            chain(&e),
+            "`in/\\u{1b}]0;owned\\u{7}\\u{202e}.json`: gone\\u{7}"
+        );
     }
 }

@@ -58,6 +58,8 @@ pub mod schema;
 mod semantic;
 #[cfg(feature = "proptest")]
 pub mod strategy;
+#[cfg(any(feature = "cli", test))]
+mod terminal;
 mod text;
 mod time;
 #[cfg(feature = "tower")]

@@ -569,3 +569,99 @@ fn help_documents_the_interface() {
     snapshot("help_check", &["check", "--help"], None, 0);
     snapshot("help", &["--help"], None, 0);
 }
+
+/// Whether `c` would act on a terminal or reorder what a reader sees: C0 and C1 controls, DEL,
+/// the bidi controls and the line separators (a line feed ends a line and is allowed).
+fn acts_on_a_terminal(c: char) -> bool {
+    c != '\n'
+        && (c.is_control()
+            || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// Every string in `value`, keys included.
+fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        serde_json::Value::Object(members) => members.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+#[test]
+fn payload_and_file_name_text_never_reaches_the_terminal_raw() {
+    let dir = scratch("hostile");
+    let example = std::fs::read_to_string(root().join("examples/valid/response-in-use.json"))
+        .expect("the example");
+    // An escape sequence in a key, an OSC retitle in a value, C1 CSI, DEL and bidi controls,
+    // and a raw control byte where JSON forbids one (an invalid payload, shown in its excerpt).
+    let hostile = example.replacen(
+        "\"id\":",
+        "\"\\u001b[31mEVIL\\u001b[0m\": \"\\u001b]0;owned\\u0007\u{202e}txt\u{2066}\",\n  \"k\u{9b}\u{7f}\": 1,\n  \"id\":",
+        1,
+    );
+    let name = "in\u{1b}]0;owned\u{7}\u{202e}.json";
+    std::fs::write(dir.join(name), &hostile).unwrap();
+    std::fs::write(dir.join("raw.json"), "{\"code\": \"\u{1b}[2J\u{9b}\"}").unwrap();
+    for format in ["human", "github", "json", "sarif", "junit"] {
+        let run = run_in(&dir, &["check", "--format", format, name, "raw.json"], None);
+        assert_eq!(run.code, 1, "{format}");
+        let raw: Vec<char> = run
+            .stdout
+            .chars()
+            .chain(run.stderr.chars())
+            .filter(|&c| acts_on_a_terminal(c))
+            .collect();
+        match format {
+            "human" | "github" => {
+                assert!(raw.is_empty(), "{format}: {raw:?} in {}", run.stdout);
+                assert!(
+                    run.stdout.contains("\\u{1b}[31mEVIL\\u{1b}[0m"),
+                    "{}",
+                    run.stdout
+                );
+                assert!(run.stdout.contains("k\\u{9b}\\u{7f}"), "{}", run.stdout);
+                assert!(run.stdout.contains("in\\u{1b}]0;owned\\u{7}\\u{202e}.json"));
+            }
+            // Machine formats carry the text as their own syntax requires, and lose nothing.
+            "json" | "sarif" => {
+                assert!(!raw.contains(&'\u{1b}'), "{format}");
+                let value: serde_json::Value =
+                    serde_json::from_str(&run.stdout).expect("a JSON document");
+                let mut all = Vec::new();
+                strings(&value, &mut all);
+                assert!(
+                    all.iter().any(|s| s.contains("\u{1b}[31mEVIL\u{1b}[0m")),
+                    "{all:?}"
+                );
+                // SARIF names the file by URI, percent-encoded.
+                let named = all.iter().any(|s| s.contains(name));
+                assert_eq!(named, format == "json", "{format}: {all:?}");
+            }
+            _ => {
+                assert!(!raw.contains(&'\u{1b}'), "{format}");
+                let document = roxmltree::Document::parse(&run.stdout).expect("well-formed XML");
+                let names: Vec<&str> = document
+                    .descendants()
+                    .filter_map(|n| n.attribute("name"))
+                    .collect();
+                assert!(
+                    names
+                        .iter()
+                        .any(|n| n.contains("in\\u{1b}]0;owned\\u{7}\u{202e}.json")),
+                    "{names:?}"
+                );
+            }
+        }
+    }
+    let missing = run_in(&dir, &["check", "gone\u{1b}[2J.json"], None);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("gone\\u{1b}[2J.json") && !missing.stderr.contains('\u{1b}'),
+        "{}",
+        missing.stderr
+    );
+}

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use super::{Checked, Finding, Source, Summary, plural};
 use crate::rules::Severity;
+use crate::terminal;
 
 /// Longest source excerpt shown, in chars; longer lines are cut around the value.
 const WINDOW: usize = 100;
@@ -57,7 +58,7 @@ pub(crate) fn payload(checked: &Checked, style: Style) -> String {
         let _ = writeln!(
             out,
             "{}: {}: {} not shown (over the per-payload maximum)\n",
-            style.paint("1", &checked.origin.name()),
+            style.paint("1", &terminal::escape(&checked.origin.name())),
             style.paint("1", "note"),
             plural(checked.dropped, "more finding", "more findings"),
         );
@@ -68,7 +69,9 @@ pub(crate) fn payload(checked: &Checked, style: Style) -> String {
 fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style) {
     let location = format!(
         "{}:{}:{}:",
-        checked.origin.file, f.position.line, f.position.column
+        terminal::escape(&checked.origin.file),
+        f.position.line,
+        f.position.column
     );
     let label = format!("{}[{}]", f.severity, f.rule);
     let _ = writeln!(
@@ -76,7 +79,7 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
         "{} {}: {}",
         style.paint("1", &location),
         style.paint(style.severity(f.severity), &label),
-        style.paint("1", &f.message)
+        style.paint("1", &terminal::escape(&f.message))
     );
     let gutter_width = f
         .source
@@ -107,7 +110,12 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
         );
     }
     if let Some(hint) = &f.hint {
-        let _ = writeln!(out, "{pad} {} {hint}", style.paint("1;36", "= hint:"));
+        let _ = writeln!(
+            out,
+            "{pad} {} {}",
+            style.paint("1;36", "= hint:"),
+            terminal::escape(hint)
+        );
     }
     out.push('\n');
 }
@@ -122,8 +130,9 @@ pub(crate) fn summary(summary: &Summary, style: Style) -> String {
     format!("{}\n", style.paint(code, &summary.line()))
 }
 
-/// The source line as shown (cut to [`WINDOW`] chars around the value, tabs expanded), the
-/// display cells before the caret, and the caret's width in cells.
+/// The source line as shown (cut to [`WINDOW`] chars around the value, tabs expanded, other
+/// controls [escaped](terminal::escape)), the display cells before the caret, and the caret's
+/// width in cells.
 fn excerpt(source: &Source) -> (String, usize, usize) {
     let chars: Vec<char> = source.text.chars().collect();
     let at = (source.column as usize).saturating_sub(1).min(chars.len());
@@ -151,10 +160,7 @@ fn excerpt(source: &Source) -> (String, usize, usize) {
                 shown.push_str("    ");
                 4
             }
-            c if c.is_control() => {
-                shown.push('\u{FFFD}');
-                1
-            }
+            c if terminal::is_unsafe(c) => terminal::push(&mut shown, c),
             c => {
                 shown.push(c);
                 width(c)
@@ -236,8 +242,7 @@ mod tests {
   |          ^^^^^
   = hint: send 100%, not 50%: a, b
 
-cap.har:12:40: warning[single-digit-seconds]: `startTime` is "2020-08-25 10:00:0"
-with a single-digit seconds field
+cap.har:12:40: warning[single-digit-seconds]: `startTime` is "2020-08-25 10:00:0"\u{a}with a single-digit seconds field
  --> entries[2].response, line 1, column 5 of the body
   |
 1 |     "startTime": "2020-08-25 10:00:0"
@@ -271,5 +276,41 @@ with a single-digit seconds field
         };
         let (_, at, width) = excerpt(&source);
         assert_eq!((at, width), (28, 3));
+    }
+
+    #[test]
+    fn payload_and_file_name_text_reaches_the_terminal_escaped() {
+        let (mut results, _) = results();
+        let checked = &mut results[0];
+        checked.origin.file = "in/\u{1b}]0;owned\u{7}.json".into();
+        let finding = &mut checked.findings[0];
+        finding.message = "`\u{1b}[31mEVIL\u{1b}[0m` is not a member".into();
+        finding.hint = Some("did you mean `x\u{202e}y`?".to_owned().into());
+        finding.source = Some(Source {
+            line: 3,
+            text: "{\"\u{9b}k\u{2066}\": \"\u{7f}\"}".into(),
+            column: 2,
+        });
+        for color in [false, true] {
+            let text = payload(checked, Style::new(color));
+            let raw: Vec<char> = text
+                .chars()
+                .filter(|&c| crate::terminal::is_unsafe(c) && c != '\n')
+                .filter(|&c| !(color && c == '\u{1b}'))
+                .collect();
+            assert!(raw.is_empty(), "{raw:?} in {text}");
+            if !color {
+                assert_eq!(
+                    text,
+                    "in/\\u{1b}]0;owned\\u{7}.json:3:10: error[wrong-type]: `\\u{1b}[31mEVIL\\u{1b}[0m` is not a member
+  |
+3 | {\"\\u{9b}k\\u{2066}\": \"\\u{7f}\"}
+  |  ^^^^^^^^^^^^^^^^^
+  = hint: did you mean `x\\u{202e}y`?
+
+"
+                );
+            }
+        }
     }
 }

@@ -89,8 +89,8 @@ fn testcase(out: &mut String, checked: &Checked) {
     out.push_str("    </testcase>\n");
 }
 
-/// Escapes text for an XML element, and replaces the characters XML 1.0 cannot hold at all
-/// (most control characters) with U+FFFD.
+/// Escapes text for an XML element, and writes the characters XML 1.0 cannot hold at all (most
+/// control characters) as `\u{1b}` text.
 fn escape(text: &str) -> String {
     escape_with(text, |c, out| out.push(c))
 }
@@ -115,8 +115,10 @@ fn escape_with(text: &str, whitespace: impl Fn(char, &mut String)) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => whitespace(c, &mut out),
+            // Characters XML 1.0 cannot carry at all, even as references: escaped as text,
+            // so that nothing is lost.
             c if (c as u32) < 0x20 || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
-                out.push('\u{FFFD}');
+                let _ = write!(out, "{}", c.escape_unicode());
             }
             c => out.push(c),
         }
@@ -157,7 +159,7 @@ with a single-digit seconds field (in entries[2].response)
 </testsuites>
 "#
         );
-        assert_eq!(escape("a\u{1}b'"), "a\u{FFFD}b&apos;");
+        assert_eq!(escape("a\u{1}b'\u{FFFF}"), "a\\u{1}b&apos;\\u{ffff}");
     }
 
     #[test]
@@ -179,7 +181,7 @@ with a single-digit seconds field (in entries[2].response)
             .expect("a testsuite");
         assert_eq!(
             suite.attribute("name"),
-            Some("in/tab\there\r\nnew line\u{FFFD}.ndjson")
+            Some("in/tab\there\r\nnew line\\u{1b}.ndjson")
         );
         let case = document
             .descendants()
@@ -187,7 +189,7 @@ with a single-digit seconds field (in entries[2].response)
             .expect("a testcase");
         assert_eq!(
             case.attribute("name"),
-            Some("in/tab\there\r\nnew line\u{FFFD}.ndjson:3")
+            Some("in/tab\there\r\nnew line\\u{1b}.ndjson:3")
         );
         // Element text keeps its line breaks as they are.
         let failure = document
