@@ -99,12 +99,24 @@ pub struct Report {
     pub(crate) error_count: usize,
     pub(crate) warning_count: usize,
     pub(crate) payload: Option<Payload>,
+    pub(crate) internal: Option<String>,
 }
 
 impl Report {
-    /// Whether the payload honours the contract: no errors (warnings allowed).
+    /// Whether the payload honours the contract: no errors (warnings allowed), and a verdict
+    /// was reached (no [internal error](Report::internal_error)).
     pub fn conforms(&self) -> bool {
-        self.error_count == 0
+        self.error_count == 0 && self.internal.is_none()
+    }
+
+    /// An inconsistency inside this crate met while judging the payload: the committed schema,
+    /// the engine and the types disagree. It is a bug to report, with the payload, and never a
+    /// verdict on the payload; when it is set, the report has no verdict (it does not
+    /// [conform](Report::conforms), and its findings may be incomplete). The property tests and
+    /// the fuzz target hold the engines and the types in agreement, so no payload is known to
+    /// reach it.
+    pub fn internal_error(&self) -> Option<&str> {
+        self.internal.as_deref()
     }
 
     /// The kind of payload, once known.

@@ -118,9 +118,9 @@ fn request(edits: &[(&str, &str)]) -> Example {
     plain(edit(REQUEST, edits), REQUEST)
 }
 
-/// The examples of a rule; `None` for `schema-violation`, which no known payload triggers.
-pub(crate) fn example(rule: Rule) -> Option<Example> {
-    let example = match rule {
+/// The examples of a rule.
+pub(crate) fn example(rule: Rule) -> Example {
+    match rule {
         Rule::InvalidJson => plain(r#"{"code": 460, "data": null,}"#, ERROR_RESPONSE),
         Rule::InvalidUtf8 => plain(
             &b"{\"code\": 460, \"message\": \"auth \xC3 failed\", \"data\": null}"[..],
@@ -155,8 +155,6 @@ pub(crate) fn example(rule: Rule) -> Option<Example> {
         Rule::MalformedValue => response(&[(r#""price": "1.0""#, r#""price": "1,0""#)]),
         Rule::OutOfRange => response(&[(r#""copies": 1"#, r#""copies": 0"#)]),
         Rule::MissingData => plain(r#"{"code": 200, "data": null}"#, ERROR_RESPONSE),
-        // The safety net: no payload is known to reach it.
-        Rule::SchemaViolation => return None,
         Rule::UnknownField => response(&[(
             r#""copies": 1,"#,
             r#""copies": 1, "commodityType": "cloudStorage","#,
@@ -238,8 +236,7 @@ pub(crate) fn example(rule: Rule) -> Option<Example> {
                 r#""iotId": "QIuozfUcxRX6frOTO4dK0002""#,
             )])
         },
-    };
-    Some(example)
+    }
 }
 
 /// The page `explain` prints for a rule.
@@ -270,15 +267,7 @@ pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
             info.id
         );
     }
-    let Some(example) = example(rule) else {
-        let _ = writeln!(
-            out,
-            "\nno known payload triggers it: it stands for the schema violations that no other \
-             rule describes, and for the types refusing a value the schema accepted (a bug of \
-             this crate: please report it with the payload)"
-        );
-        return Ok(out);
-    };
+    let example = example(rule);
     let validator = example.validator()?;
     let option = match example.setting {
         None => String::new(),
@@ -361,6 +350,7 @@ fn as_checked(report: &Report, bytes: &[u8]) -> Checked {
         errors: report.error_count(),
         warnings: report.warning_count(),
         dropped: report.dropped(),
+        internal: report.internal_error().map(str::to_owned),
         findings: report
             .diagnostics()
             .iter()
@@ -390,16 +380,7 @@ mod tests {
     #[test]
     fn every_failing_example_triggers_its_rule_and_every_passing_one_does_not() {
         for info in RULES {
-            let Some(example) = example(info.rule) else {
-                assert_eq!(
-                    info.rule,
-                    Rule::SchemaViolation,
-                    "{} needs an example",
-                    info.id
-                );
-                assert!(explain(info).unwrap().contains("no known payload"));
-                continue;
-            };
+            let example = example(info.rule);
             let validator = example.validator().unwrap();
             let failing = example.check(&validator, &example.failing);
             assert!(

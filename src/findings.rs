@@ -60,6 +60,8 @@ pub(crate) struct Findings<'a> {
     /// Findings counted but not kept (hostile input), and how many of them are errors.
     unlisted: usize,
     unlisted_errors: usize,
+    /// An inconsistency inside this crate met on the way: no verdict can be given.
+    internal: Option<String>,
 }
 
 impl<'a> Findings<'a> {
@@ -70,7 +72,14 @@ impl<'a> Findings<'a> {
             tainted: Vec::new(),
             unlisted: 0,
             unlisted_errors: 0,
+            internal: None,
         }
+    }
+
+    /// Records an inconsistency inside this crate (the committed schema, the engine and the
+    /// types disagree): a bug, never a finding about the payload. The first one is kept.
+    pub(crate) fn internal(&mut self, message: String) {
+        self.internal.get_or_insert(message);
     }
 
     /// Reports a finding at `offset`, at the level the policy gives its rule.
@@ -190,6 +199,7 @@ impl<'a> Findings<'a> {
             error_count,
             warning_count,
             payload,
+            internal: self.internal,
         }
     }
 }

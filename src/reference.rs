@@ -346,13 +346,17 @@ fn schema_stage(
                 String::new(),
                 message::out_of_range(&pointer, instance, "at most", limit),
             ),
-            _ => (
-                6,
-                Rule::SchemaViolation,
-                String::new(),
-                // The masked message never shows the value, so never a credential.
-                format!("`{}`: {}", Field::new(&pointer).name, error.masked()),
-            ),
+            // Every keyword of the committed schemas has its rule above: another one means
+            // the schema and this mapping disagree, a bug and not a verdict. The masked
+            // message never shows the value, so never a credential.
+            _ => {
+                at_spans.findings.internal(format!(
+                    "the committed schema's `{}` at `{pointer}` has no rule: {}",
+                    error.schema_path().as_str(),
+                    error.masked()
+                ));
+                continue;
+            }
         };
         let key = (pointer, member);
         match kept.iter_mut().find(|k| k.0 == key) {
@@ -437,4 +441,47 @@ fn raw_number(bytes: &[u8], start: usize) -> Option<String> {
     std::str::from_utf8(rest.get(..len)?)
         .ok()
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Policy;
+    use crate::rules::RULES;
+
+    /// A schema keyword that no rule describes is an internal error, not a verdict.
+    #[test]
+    fn a_keyword_without_a_rule_is_an_internal_error() {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {"a": {"type": "string", "minLength": 3}}
+        });
+        let compiled = jsonschema::draft202012::new(&schema).expect("a schema");
+        let bytes = br#"{"a": "x", "b": 1}"#;
+        let limits = Limits {
+            max_bytes: 1 << 20,
+            max_depth: 64,
+        };
+        let parsed = text::parse(bytes, &limits).expect("JSON");
+        let policy = Policy {
+            severities: std::array::from_fn(|i| Some(RULES[i].default_severity)),
+            max_diagnostics: 10,
+        };
+        let mut findings = Findings::new(&policy);
+        let mut at_spans = Spanned {
+            findings: &mut findings,
+            spans: &parsed.spans,
+        };
+        schema_stage(&mut at_spans, &compiled, &parsed.value);
+        let report = findings.finish(bytes, Some(Kind::Response), None);
+        assert!(report.diagnostics().is_empty(), "{report:?}");
+        assert!(!report.conforms());
+        let internal = report.internal_error().expect("an internal error");
+        assert!(
+            internal.contains("minLength") && internal.contains("`/a`"),
+            "{internal}"
+        );
+        // The value is never shown: it could be a credential.
+        assert!(!internal.contains("\"x\""), "{internal}");
+    }
 }

@@ -111,8 +111,6 @@ rules! {
     OutOfRange = "out-of-range", Error, Schema, false, "a number is outside its documented range";
     /// `code` is 200 without an order in `data`.
     MissingData = "missing-data", Error, Schema, false, "`code` is 200 but `data` is not an order";
-    /// Any other schema violation, including the types refusing a value the schema accepted.
-    SchemaViolation = "schema-violation", Error, Schema, false, "the payload breaks the JSON Schema in another way";
     /// A member that the contract does not define.
     UnknownField = "unknown-field", Warning, Semantic, false, "a member that this endpoint's contract does not define";
     /// A date or time that does not exist.

@@ -361,6 +361,13 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
+/// Whether `report` is a verdict against the payload. A report with an internal error has no
+/// verdict: the traffic is forwarded, not blamed for a bug of this crate, and the callback sees
+/// [`Report::internal_error`].
+fn violates(report: &Report) -> bool {
+    !report.conforms() && report.internal_error().is_none()
+}
+
 /// The layer's own answer.
 fn rejection<B: Body>(
     status: StatusCode,
@@ -402,7 +409,7 @@ where
     let (body, request_bytes) = match collect(body, declared, config.max_request_bytes).await {
         Collected::Whole { data, trailers } => {
             let report = config.validator.validate_request(&data);
-            if enforce && !report.conforms() {
+            if enforce && violates(&report) {
                 let status = StatusCode::BAD_REQUEST;
                 let response = rejection(status, Kind::Request, &Fault::Violates(&report));
                 config.notify(
@@ -472,7 +479,7 @@ where
                 Some(request) => config.validator.validate_exchange(request, &data).response,
                 None => config.validator.validate_response(&data),
             };
-            if enforce && !report.conforms() {
+            if enforce && violates(&report) {
                 let response = rejection(status, Kind::Response, &Fault::Violates(&report));
                 config.notify(
                     Kind::Response,

@@ -357,13 +357,7 @@ impl Validator {
         let reference = match reference::shared() {
             Ok(reference) => reference,
             Err(e) => {
-                findings.push_at(
-                    Rule::SchemaViolation,
-                    "".into(),
-                    root_offset(bytes),
-                    e.to_owned(),
-                    Some("please report this: the committed schema should compile".into()),
-                );
+                findings.internal(e.to_owned());
                 return (findings.finish(bytes, kind, None), Facts::default());
             }
         };
@@ -383,12 +377,7 @@ impl Validator {
         let payload = if findings.has_errors() || !self.keep_payload {
             None
         } else {
-            typed_from_value(
-                &mut findings,
-                &judged.value,
-                judged.kind,
-                root_offset(bytes),
-            )
+            typed_from_value(&mut findings, &judged.value, judged.kind)
         };
         let facts = reference::facts(
             &findings,
@@ -532,7 +521,7 @@ fn typed(
     }
     // Through a `Value`, as the reference engine does, also for the wording of a refusal.
     let value = serde_json::from_slice::<Value>(bytes).ok()?;
-    let payload = typed_from_value(findings, &value, envelope.kind, root_offset(bytes));
+    let payload = typed_from_value(findings, &value, envelope.kind);
     text::dispose(value);
     payload
 }
@@ -554,23 +543,14 @@ fn deserialize<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Deserializes a value that passed every check into the types.
-fn typed_from_value(
-    findings: &mut Findings<'_>,
-    value: &Value,
-    kind: Kind,
-    start: usize,
-) -> Option<Payload> {
+fn typed_from_value(findings: &mut Findings<'_>, value: &Value, kind: Kind) -> Option<Payload> {
     match deserialize(kind, value) {
         Ok(payload) => Some(payload),
         Err(e) => {
             // The schema and the types disagree: a bug in this crate, reported, not hidden.
-            findings.push_at(
-                Rule::SchemaViolation,
-                "".into(),
-                start,
-                format!("the types refuse a payload the schema accepts: {e}"),
-                Some("please report this: the schema and the types should agree".into()),
-            );
+            findings.internal(format!(
+                "the types refuse a payload the schema accepts: {e}"
+            ));
             None
         }
     }
@@ -613,6 +593,12 @@ mod tests {
         for (one_pass, reference) in pairs() {
             let fast = one_pass.run(bytes, kind, None).0;
             let slow = reference.run(bytes, kind, None).0;
+            prop_assert_eq!(
+                slow.internal_error(),
+                None,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
             prop_assert_eq!(&fast, &slow, "{}", String::from_utf8_lossy(bytes));
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! `Validator::validate` and `Validator::validate_exchange` on arbitrary bytes.
 //!
 //! Beyond "never panics", every input must give reports that hold together:
+//! - no report has an internal error (the engines, the committed schema and the types agree);
 //! - the counts agree with the findings, and `conforms()` means no error (kept or dropped);
 //! - every finding's offset is inside the input, its line and column are the ones a naive count
 //!   gives, findings come in input order;
@@ -279,6 +280,9 @@ fn check_report(report: &Report, bytes: &[u8], max_diagnostics: usize, strict: b
     );
     assert!(report.errors().count() <= report.error_count());
     assert!(report.warnings().count() <= report.warning_count());
+    // An internal error is a bug of the crate, whatever the input: the engines, the committed
+    // schema and the types must agree on every payload.
+    assert_eq!(report.internal_error(), None);
     assert_eq!(report.conforms(), report.error_count() == 0);
     if report.conforms() {
         assert_eq!(report.errors().count(), 0);

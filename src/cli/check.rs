@@ -31,7 +31,7 @@ use crate::position::{LineIndex, Position};
 use crate::report::{self, Checked, Finding, Origin, Source, Summary, human};
 use crate::rules::{Rule, Severity};
 use crate::schema::Kind;
-use crate::{Report, Validator};
+use crate::{Report, Validator, terminal};
 
 use super::har::{self, Body};
 
@@ -266,6 +266,8 @@ struct Rendered {
     text: Vec<u8>,
     /// The results themselves, for the format that needs them all (junit).
     kept: Vec<Checked>,
+    /// The `error:` lines of payloads that met an internal error instead of a verdict.
+    internal: Vec<String>,
 }
 
 /// What a worker needs to render.
@@ -294,6 +296,14 @@ impl Render {
         }
         let mut any = false;
         for checked in results {
+            if let Some(message) = &checked.internal {
+                // Not a verdict: neither counted nor rendered, and the run fails.
+                out.internal.push(format!(
+                    "internal error on {}: {message} (a bug: please report it with the payload)",
+                    checked.origin.name()
+                ));
+                continue;
+            }
             out.summary.add(&checked);
             if self.quiet {
                 continue;
@@ -334,6 +344,8 @@ struct Sink<W: Write> {
     kept: Vec<Checked>,
     /// Whether an item of the json or sarif list was written, for the commas.
     any: bool,
+    /// Whether a payload met an internal error instead of a verdict.
+    internal: bool,
 }
 
 impl<W: Write> Sink<W> {
@@ -367,6 +379,14 @@ impl<W: Write> Sink<W> {
             }
             self.any = true;
             self.out.write_all(&text)?;
+        }
+        if !rendered.internal.is_empty() {
+            // Keep stdout and stderr in order for a reader of both.
+            self.out.flush()?;
+            for line in rendered.internal {
+                eprintln!("error: {}", terminal::escape(&line));
+            }
+            self.internal = true;
         }
         text.clear();
         Ok(text)
@@ -461,6 +481,7 @@ fn run_with<W: Write>(
         summary: Summary::default(),
         kept: Vec::new(),
         any: false,
+        internal: false,
     };
     let render = sink.render();
     let work = Work {
@@ -494,7 +515,7 @@ fn run_with<W: Write>(
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(Error::io("<stdout>", e)),
     }
-    Ok(if failed {
+    Ok(if failed || sink.internal {
         2
     } else if sink.summary.violating > 0 {
         1
@@ -1409,6 +1430,7 @@ fn checked(report: &Report, origin: Origin, findings: Vec<Finding>) -> Checked {
         warnings: report.warning_count(),
         dropped: report.dropped(),
         findings,
+        internal: report.internal_error().map(str::to_owned),
     }
 }
 
@@ -1421,6 +1443,7 @@ fn too_large(origin: Origin, len: u64, max: usize) -> Checked {
         errors: 1,
         warnings: 0,
         dropped: 0,
+        internal: None,
         findings: vec![Finding {
             rule: Rule::TooLarge,
             severity: Severity::Error,
@@ -1653,5 +1676,49 @@ mod tests {
             Content::TooLarge(6)
         );
         assert_eq!(data, b"xabc", "nothing of a payload too large is kept");
+    }
+
+    #[test]
+    fn an_internal_error_is_no_verdict_and_fails_the_run() {
+        let validator = Validator::new(crate::Options::default()).unwrap();
+        for format in [Format::Json, Format::Human, Format::Junit] {
+            let (mut results, _) = crate::report::tests::results();
+            results[0].internal = Some("the types refuse it".into());
+            let render = Render {
+                format,
+                color: false,
+                quiet: false,
+            };
+            let rendered = render.all(results);
+            assert_eq!(rendered.internal.len(), 1, "{format:?}");
+            assert!(
+                rendered.internal[0].starts_with("internal error on in/a&b.ndjson:3: the types"),
+                "{}",
+                rendered.internal[0]
+            );
+            assert_eq!(
+                rendered.summary.payloads, 2,
+                "the internal one is not counted: {format:?}"
+            );
+            assert_eq!(rendered.summary.violating, 0, "{format:?}");
+            let config = Config {
+                kind: None,
+                ndjson: true,
+                jobs: 1,
+                format,
+                color: false,
+                quiet: false,
+                max_bytes: 1000,
+            };
+            let mut out = Vec::new();
+            let code = run_with(&validator, &config, &mut out, |_, sink| {
+                sink.emit(rendered).map(drop)
+            })
+            .unwrap();
+            assert_eq!(code, 2, "{format:?}");
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains("a&b") && !out.contains("a&amp;b"), "{out}");
+            assert!(out.contains("cap.har"), "{out}");
+        }
     }
 }

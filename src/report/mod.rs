@@ -116,6 +116,9 @@ pub(crate) struct Checked {
     /// Findings left out over the per-payload maximum.
     pub(crate) dropped: usize,
     pub(crate) findings: Vec<Finding>,
+    /// An inconsistency inside this crate met on this payload: no verdict, no output in any
+    /// format, an `error:` line instead (see [`crate::Report::internal_error`]).
+    pub(crate) internal: Option<String>,
 }
 
 impl Checked {
@@ -238,6 +241,7 @@ pub(crate) mod tests {
             errors: 1,
             warnings: 0,
             dropped: 0,
+            internal: None,
             findings: vec![Finding {
                 rule: Rule::WrongType,
                 severity: Severity::Error,
@@ -269,6 +273,7 @@ pub(crate) mod tests {
             errors: 0,
             warnings: 1,
             dropped: 0,
+            internal: None,
             findings: vec![Finding {
                 rule: Rule::SingleDigitSeconds,
                 severity: Severity::Warning,
@@ -298,6 +303,7 @@ pub(crate) mod tests {
             errors: 0,
             warnings: 0,
             dropped: 0,
+            internal: None,
             findings: Vec::new(),
         };
         let results = vec![violating, warning, clean];
