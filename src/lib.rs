@@ -31,6 +31,7 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod artefacts;
 mod contract;
@@ -57,12 +58,14 @@ pub mod sample;
 pub mod schema;
 mod semantic;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategy;
 #[cfg(any(feature = "cli", test))]
 mod terminal;
 mod text;
 mod time;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 mod validate;
 
