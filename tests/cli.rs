@@ -665,3 +665,35 @@ fn payload_and_file_name_text_never_reaches_the_terminal_raw() {
         missing.stderr
     );
 }
+
+#[test]
+fn the_pre_commit_hook_picks_payloads_and_leaves_ordinary_json_alone() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let pattern = hooks
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("files: "))
+        .expect("a files pattern");
+    // pre-commit matches with Python's `re.search`: the same syntax for this pattern.
+    let files = regex::Regex::new(pattern).expect("a regex");
+    for path in [
+        "captures/2026-12-01.order-get.ndjson",
+        "a.order-get.json",
+        "fixtures/x/y.order-get.jsonl",
+        "session.order-get.har",
+    ] {
+        assert!(files.is_match(path), "{path}");
+    }
+    for path in [
+        "package.json",
+        "web/tsconfig.json",
+        ".vscode/settings.json",
+        "composer.lock.json",
+        "data/events.ndjson",
+        "order-get.json.bak",
+        "capture.har",
+    ] {
+        assert!(!files.is_match(path), "{path}");
+    }
+    // The entry is `check`, and the files it picks are what `check` reads by extension.
+    assert!(hooks.contains("entry: cloudstorage-contract check"));
+}
