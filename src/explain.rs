@@ -5,7 +5,6 @@
 //! [`ERROR_RESPONSE`]), so that each shows one defect and nothing else.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use crate::error::Error;
 use crate::report::{Checked, Finding, Origin, Source, human};
@@ -239,34 +238,136 @@ pub(crate) fn example(rule: Rule) -> Example {
     }
 }
 
-/// The page `explain` prints for a rule.
-pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
-    let rule = info.rule;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}: {}\n", info.id, info.summary);
+/// A rule's documentation: what `explain RULE` prints, and the help the sarif format gives each
+/// rule. Built once from the catalogue row and the examples, and rendered as plain text or as
+/// Markdown, so that both say the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Page {
+    /// The description: the summary, then the severity, the stage and the levels.
+    description: Vec<Block>,
+    /// The examples, or why there are none.
+    examples: Vec<Block>,
+}
+
+/// A paragraph of a [`Page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Block {
+    /// A sentence; code in backticks, as Markdown writes it.
+    Prose(String),
+    /// Short facts, one per line (a list in Markdown).
+    Facts(Vec<String>),
+    /// Text shown as it is: a payload (`json`) or what `check` prints (`text`).
+    Code {
+        text: String,
+        language: &'static str,
+    },
+}
+
+impl Page {
+    /// The whole page as plain text: `explain RULE`'s output.
+    pub(crate) fn text(&self) -> String {
+        render(self.blocks(), Block::text)
+    }
+
+    /// The whole page as Markdown.
+    pub(crate) fn markdown(&self) -> String {
+        render(self.blocks(), Block::markdown)
+    }
+
+    /// The description alone, as plain text.
+    pub(crate) fn description_text(&self) -> String {
+        render(self.description.iter(), Block::text)
+    }
+
+    /// The description alone, as Markdown.
+    pub(crate) fn description_markdown(&self) -> String {
+        render(self.description.iter(), Block::markdown)
+    }
+
+    fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.description.iter().chain(&self.examples)
+    }
+}
+
+/// The blocks, each rendered by `each`, a blank line between two, a line feed at the end.
+fn render<'a>(blocks: impl Iterator<Item = &'a Block>, each: fn(&Block) -> String) -> String {
+    let mut out = blocks.map(each).collect::<Vec<_>>().join("\n\n");
+    out.push('\n');
+    out
+}
+
+impl Block {
+    fn text(&self) -> String {
+        match self {
+            Block::Prose(line) => line.clone(),
+            Block::Facts(lines) => lines.join("\n"),
+            Block::Code { text, .. } => indent(text),
+        }
+    }
+
+    fn markdown(&self) -> String {
+        match self {
+            Block::Prose(line) => line.clone(),
+            Block::Facts(lines) => lines
+                .iter()
+                .map(|l| format!("- {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Code { text, language } => {
+                // A fence longer than any run of backticks in the text, as CommonMark allows.
+                let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                format!("{fence}{language}\n{text}\n{fence}")
+            }
+        }
+    }
+}
+
+/// The page for a rule.
+///
+/// # Errors
+///
+/// When an example's validator cannot be built (an option it names is refused).
+pub(crate) fn page(info: &RuleInfo) -> Result<Page, Error> {
     let severity = match info.default_severity {
         Severity::Error => "error".to_owned(),
         Severity::Warning => "warning (an error with `--strict`)".to_owned(),
     };
-    let _ = writeln!(out, "default severity: {severity}");
     let stage = match info.stage {
         Stage::Text => "the JSON text",
         Stage::Schema => "the JSON Schema (`cloudstorage-contract schema`)",
         Stage::Semantic => "cross-field meaning, beyond what a schema can say",
     };
-    let _ = writeln!(out, "checks: {stage}");
-    if info.fatal {
-        let _ = writeln!(
-            out,
-            "levels: always an error; without it there is nothing to check"
-        );
+    let levels = if info.fatal {
+        "always an error; without it there is nothing to check".to_owned()
     } else {
-        let _ = writeln!(
-            out,
-            "levels: `--allow {0}`, `--warn {0}` or `--deny {0}`",
-            info.id
-        );
-    }
+        format!("`--allow {0}`, `--warn {0}` or `--deny {0}`", info.id)
+    };
+    let description = vec![
+        Block::Prose(format!("{}: {}", info.id, info.summary)),
+        Block::Facts(vec![
+            format!("default severity: {severity}"),
+            format!("checks: {stage}"),
+            format!("levels: {levels}"),
+        ]),
+    ];
+    Ok(Page {
+        description,
+        examples: examples(info.rule)?,
+    })
+}
+
+/// The page `explain` prints for a rule.
+///
+/// # Errors
+///
+/// As [`page`].
+pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
+    Ok(page(info)?.text())
+}
+
+/// The examples part of a rule's page.
+fn examples(rule: Rule) -> Result<Vec<Block>, Error> {
     let example = example(rule);
     let validator = example.validator()?;
     let option = match example.setting {
@@ -274,33 +375,30 @@ pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
         Some(Setting::MaxBytes(n)) => format!(" with `--max-bytes {n}`"),
         Some(Setting::TimeZone(zone)) => format!(" with `--time-zone {zone}`"),
     };
+    let payload = |bytes: &[u8]| Block::Code {
+        text: show(bytes).into_owned(),
+        language: "json",
+    };
+    let mut blocks = Vec::new();
     if let Some(request) = example.request {
-        let _ = writeln!(
-            out,
-            "\nchecked in a HAR capture, as the response to this request:\n\n{}",
-            indent(request)
-        );
+        blocks.push(Block::Prose(
+            "checked in a HAR capture, as the response to this request:".to_owned(),
+        ));
+        blocks.push(payload(request.as_bytes()));
     }
-    let _ = writeln!(
-        out,
-        "\nfails{option}:\n\n{}",
-        indent(&show(&example.failing))
-    );
+    blocks.push(Block::Prose(format!("fails{option}:")));
+    blocks.push(payload(&example.failing));
     let report = example.check(&validator, &example.failing);
     let checked = as_checked(&report, &example.failing);
-    let _ = writeln!(
-        out,
-        "\n{}",
-        indent(&human::payload(&checked, human::Style::new(false)))
+    blocks.push(Block::Code {
+        text: human::payload(&checked, human::Style::new(false))
             .trim_end()
-            .to_owned()
-    );
-    let _ = writeln!(
-        out,
-        "\npasses{option}:\n\n{}",
-        indent(&show(&example.passing))
-    );
-    Ok(out)
+            .to_owned(),
+        language: "text",
+    });
+    blocks.push(Block::Prose(format!("passes{option}:")));
+    blocks.push(payload(&example.passing));
+    Ok(blocks)
 }
 
 /// An example's text; an empty one and invalid UTF-8 made visible.
@@ -404,6 +502,57 @@ mod tests {
                 passing.diagnostics()
             );
             assert!(explain(info).unwrap().contains(info.id));
+        }
+    }
+
+    #[test]
+    fn markdown_says_what_the_text_says() {
+        let info = Rule::SingleDigitSeconds.info();
+        let page = page(info).unwrap();
+        let text = page.text();
+        let markdown = page.markdown();
+        assert!(text.starts_with(&page.description_text()));
+        assert!(markdown.starts_with(&page.description_markdown()));
+        assert_eq!(
+            page.description_markdown(),
+            "single-digit-seconds: a local time with a single-digit seconds field, as in the \
+             endpoint's own example\n\n\
+             - default severity: warning (an error with `--strict`)\n\
+             - checks: cross-field meaning, beyond what a schema can say\n\
+             - levels: `--allow single-digit-seconds`, `--warn single-digit-seconds` or \
+             `--deny single-digit-seconds`\n"
+        );
+        assert!(markdown.contains("fails:\n\n```json\n{\n  \"id\""));
+        assert!(markdown.contains(
+            "```text\nexample.json:12:18: warning[single-digit-seconds]: `startTime` is"
+        ));
+        // Every line of the text but the indentation is in the Markdown.
+        for line in text.lines() {
+            assert!(markdown.contains(line.trim_start()), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_fence_is_longer_than_the_backticks_it_holds() {
+        let block = Block::Code {
+            text: "a ``` b ```` c".to_owned(),
+            language: "text",
+        };
+        assert_eq!(block.markdown(), "`````text\na ``` b ```` c\n`````");
+    }
+
+    #[test]
+    fn pages_hold_no_terminal_controls() {
+        // C0 and C1 controls, DEL, and the bidi controls.
+        let control = |c: char| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        for info in RULES {
+            let page = page(info).unwrap();
+            for text in [page.text(), page.markdown()] {
+                assert!(!text.contains(control), "{}: {text:?}", info.id);
+            }
         }
     }
 

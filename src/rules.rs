@@ -77,6 +77,16 @@ macro_rules! rules {
                 summary: $summary,
             },)*
         ];
+
+        impl Rule {
+            /// The variant's name, such as `SingleDigitSeconds`: its anchor in the API docs.
+            #[cfg(feature = "cli")]
+            pub(crate) fn variant_name(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => stringify!($variant),)*
+                }
+            }
+        }
     };
 }
 

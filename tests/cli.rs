@@ -157,6 +157,23 @@ fn sarif_format() {
     assert_eq!(log["version"], "2.1.0");
     let run0 = &log["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    // Each rule's help is its `explain` page, in text and in Markdown.
+    for (rule, info) in rules.iter().zip(cloudstorage_contract::RULES) {
+        assert_eq!(rule["id"], info.id);
+        let explain = self::run(&["explain", info.id]);
+        assert_eq!(rule["help"]["text"], explain.stdout.as_str(), "{}", info.id);
+        let description = rule["fullDescription"]["text"].as_str().unwrap();
+        assert!(explain.stdout.starts_with(description), "{}", info.id);
+        for markdown in [
+            &rule["help"]["markdown"],
+            &rule["fullDescription"]["markdown"],
+        ] {
+            assert!(markdown.as_str().unwrap().contains(info.summary));
+        }
+        let uri = rule["helpUri"].as_str().unwrap();
+        assert!(uri.starts_with("https://docs.rs/cloudstorage-contract/"));
+    }
+    assert_eq!(rules.len(), cloudstorage_contract::RULES.len());
     for result in run0["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);

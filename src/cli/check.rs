@@ -18,18 +18,20 @@
 //! then read and validated on the same core, which is what lets two cores check nearly twice
 //! as fast as one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 
 use crate::error::Error;
+use crate::explain;
 use crate::position::{LineIndex, Position};
-use crate::report::{self, Checked, Finding, Origin, Source, Summary, human};
-use crate::rules::{Rule, Severity};
+use crate::report::{self, Checked, Finding, Origin, Source, Summary, human, sarif};
+use crate::rules::{RULES, Rule, Severity};
 use crate::schema::Kind;
 use crate::{Report, Validator, terminal};
 
@@ -323,7 +325,7 @@ impl Render {
                     any = true;
                 }
                 Format::Sarif => {
-                    let item = report::sarif::payload(&checked);
+                    let item = sarif::payload(&checked);
                     report::push_item(&mut out.text, &mut any, item.as_bytes());
                 }
                 Format::Junit => out.kept.push(checked),
@@ -346,18 +348,13 @@ struct Sink<W: Write> {
     any: bool,
     /// Whether a payload met an internal error instead of a verdict.
     internal: bool,
+    /// The document's opening, for the formats that have one (json, sarif); empty when quiet.
+    head: Cow<'static, str>,
 }
 
 impl<W: Write> Sink<W> {
     fn begin(&mut self) -> io::Result<()> {
-        if self.quiet {
-            return Ok(());
-        }
-        match self.format {
-            Format::Json => self.out.write_all(report::json::begin().as_bytes()),
-            Format::Sarif => self.out.write_all(report::sarif::begin().as_bytes()),
-            Format::Human | Format::Junit | Format::Github => Ok(()),
-        }
+        self.out.write_all(self.head.as_bytes())
     }
 
     fn render(&self) -> Render {
@@ -398,7 +395,7 @@ impl<W: Write> Sink<W> {
                 Format::Human => human::summary(&self.summary, human::Style::new(self.color)),
                 Format::Github => report::github::summary(&self.summary),
                 Format::Json => report::json::end(&self.summary),
-                Format::Sarif => report::sarif::end(&self.summary),
+                Format::Sarif => sarif::end(&self.summary),
                 Format::Junit => report::junit::render(&self.kept, &self.summary),
             };
             self.out.write_all(text.as_bytes())?;
@@ -466,6 +463,36 @@ pub(crate) fn run_bytes(
     failure.map_or(Ok(code), Err)
 }
 
+/// The sarif format's opening: the tool, and every rule with its `explain` page as help. The
+/// same in every run, so made once per process (the fuzz targets run many).
+///
+/// # Errors
+///
+/// When an example of the rule pages cannot be checked (see [`explain::page`]).
+fn sarif_begin() -> Result<&'static str, Error> {
+    static BEGIN: OnceLock<String> = OnceLock::new();
+    if let Some(begin) = BEGIN.get() {
+        return Ok(begin);
+    }
+    let help = RULES
+        .iter()
+        .map(|info| {
+            let page = explain::page(info)?;
+            Ok(sarif::RuleHelp {
+                description: sarif::Multiformat {
+                    text: page.description_text(),
+                    markdown: page.description_markdown(),
+                },
+                help: sarif::Multiformat {
+                    text: page.text(),
+                    markdown: page.markdown(),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(BEGIN.get_or_init(|| sarif::begin(&help)))
+}
+
 /// Feeds the inputs to a checker with `feed`, then renders the rest and the summary.
 fn run_with<W: Write>(
     validator: &Validator,
@@ -473,6 +500,12 @@ fn run_with<W: Write>(
     out: W,
     feed: impl FnOnce(&mut Checker<'_>, &mut Sink<W>) -> io::Result<()>,
 ) -> Result<u8, Error> {
+    let head = match config.format {
+        _ if config.quiet => Cow::Borrowed(""),
+        Format::Json => Cow::Owned(report::json::begin()),
+        Format::Sarif => Cow::Borrowed(sarif_begin()?),
+        Format::Human | Format::Junit | Format::Github => Cow::Borrowed(""),
+    };
     let mut sink = Sink {
         out,
         format: config.format,
@@ -482,6 +515,7 @@ fn run_with<W: Write>(
         kept: Vec::new(),
         any: false,
         internal: false,
+        head,
     };
     let render = sink.render();
     let work = Work {

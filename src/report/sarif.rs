@@ -1,42 +1,98 @@
 //! The sarif format: SARIF 2.1.0, for GitHub code scanning and other static-analysis viewers.
 //!
-//! One run; the rule catalogue in `tool.driver.rules`; one result per finding, located by file
-//! (a relative URI), line and column; the JSON Pointer, the hint and the HAR entry in the
-//! result's `properties`; the summary in the run's `properties`.
+//! One run; the rule catalogue in `tool.driver.rules`, each rule with its `explain` page as
+//! `fullDescription` (the description) and `help` (with the examples), in plain text and
+//! Markdown, and a `helpUri` into the API docs; one result per finding, located by file
+//! (a URI reference, see [`uri`]), line and column; the JSON Pointer, the hint and the HAR
+//! entry in the result's `properties`; the summary in the run's `properties`.
 //!
 //! Written as it goes: [`begin`], [`payload`] for each, then [`end`].
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::{Checked, Summary};
 use crate::rules::{RULES, Severity};
 
+mod uri;
+
 /// The SARIF schema this output follows.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The document's opening: the tool and its rules, up to the results.
-pub(crate) fn begin() -> String {
-    let rules: Vec<Value> = RULES
+/// Where the crate's documentation is published: the tool's `informationUri`, and the base of
+/// each rule's `helpUri`. The package names no homepage or repository, so docs.rs it is.
+const DOCS: &str = "https://docs.rs/cloudstorage-contract";
+
+/// A rule's documentation, in the two forms a SARIF `reportingDescriptor` carries; the command
+/// line fills it from the rule's `explain` page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RuleHelp {
+    /// `fullDescription`: what the rule checks, its severity and levels.
+    pub(crate) description: Multiformat,
+    /// `help`: the description, then a failing and a passing example.
+    pub(crate) help: Multiformat,
+}
+
+/// A SARIF `multiformatMessageString`: plain text and Markdown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Multiformat {
+    pub(crate) text: String,
+    pub(crate) markdown: String,
+}
+
+/// A rule, as SARIF's `reportingDescriptor`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor<'a> {
+    id: &'static str,
+    short_description: Text<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<&'a Multiformat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a Multiformat>,
+    help_uri: String,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+/// The document's opening: the tool and its rules, one rule a line, up to the results. `help`
+/// holds the rules' documentation in catalogue order; a rule without it is listed without
+/// `fullDescription` and `help`.
+pub(crate) fn begin(help: &[RuleHelp]) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let rules: Vec<String> = RULES
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "shortDescription": {"text": r.summary},
-                "defaultConfiguration": {"level": level(r.default_severity)},
-                "help": {"text": format!("run `cloudstorage-contract explain {}` for examples", r.id)},
-            })
+        .enumerate()
+        .map(|(i, r)| {
+            let descriptor = Descriptor {
+                id: r.id,
+                short_description: Text { text: r.summary },
+                full_description: help.get(i).map(|h| &h.description),
+                help: help.get(i).map(|h| &h.help),
+                help_uri: format!(
+                    "{DOCS}/{version}/cloudstorage_contract/enum.Rule.html#variant.{}",
+                    r.rule.variant_name()
+                ),
+                default_configuration: Configuration {
+                    level: level(r.default_severity),
+                },
+            };
+            serde_json::to_string(&descriptor).unwrap_or_default()
         })
         .collect();
-    let driver = json!({
-        "name": "cloudstorage-contract",
-        "version": env!("CARGO_PKG_VERSION"),
-        "rules": rules,
-    });
+    let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
     format!(
-        "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": {}}},\n\"columnKind\": \"unicodeCodePoints\",\n\"results\": [\n",
-        serde_json::to_string(SCHEMA).unwrap_or_default(),
-        serde_json::to_string(&driver).unwrap_or_default()
+        "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": \
+         {{\"name\": {}, \"version\": {}, \"informationUri\": {}, \"rules\": [\n{}\n]}}}},\n\
+         \"columnKind\": \"unicodeCodePoints\",\n\"results\": [\n",
+        string(SCHEMA),
+        string("cloudstorage-contract"),
+        string(version),
+        string(DOCS),
+        rules.join(",\n"),
     )
 }
 
@@ -94,7 +150,7 @@ struct Properties<'a> {
 /// (see [`super::push_item`]); empty without findings.
 pub(crate) fn payload(checked: &Checked) -> String {
     let mut out = String::new();
-    let uri = uri(&checked.origin.file);
+    let uri = uri::from_path(&checked.origin.file);
     for (i, f) in checked.findings.iter().enumerate() {
         let result = ResultOut {
             rule_id: f.rule.id(),
@@ -156,36 +212,29 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// A path as a URI reference: relative paths stay relative (viewers resolve them against the
-/// repository), absolute ones become `file://` URIs; anything outside RFC 3986's unreserved
-/// characters and `/` is percent-encoded.
-fn uri(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let mut out = String::new();
-    let absolute = path.starts_with('/');
-    if absolute {
-        out.push_str("file://");
-    }
-    for byte in path.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(byte as char);
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
     use crate::report::tests::results;
+
+    /// Help for the first rule only.
+    fn help() -> Vec<RuleHelp> {
+        let message = |text: &str| Multiformat {
+            text: text.to_owned(),
+            markdown: format!("*{text}*"),
+        };
+        vec![RuleHelp {
+            description: message("what it checks"),
+            help: message("what it checks, with examples"),
+        }]
+    }
 
     #[test]
     fn a_valid_sarif_log() {
         let (results, summary) = results();
-        let mut text = begin().into_bytes();
+        let mut text = begin(&help()).into_bytes();
         let mut any = false;
         for r in &results {
             crate::report::push_item(&mut text, &mut any, payload(r).as_bytes());
@@ -199,6 +248,30 @@ mod tests {
         assert_eq!(rules.len(), RULES.len());
         assert_eq!(rules[0]["id"], "invalid-json");
         assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
+        assert_eq!(
+            rules[0]["fullDescription"],
+            serde_json::json!({"text": "what it checks", "markdown": "*what it checks*"})
+        );
+        assert_eq!(
+            rules[0]["help"]["markdown"],
+            "*what it checks, with examples*"
+        );
+        assert_eq!(
+            rules[0]["helpUri"],
+            format!(
+                "https://docs.rs/cloudstorage-contract/{}/cloudstorage_contract/enum.Rule.html#variant.InvalidJson",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        // A rule without help is listed all the same.
+        assert_eq!(rules[1]["id"], "invalid-utf8");
+        assert!(rules[1].get("help").is_none() && rules[1].get("fullDescription").is_none());
+        let driver = &run["tool"]["driver"];
+        assert_eq!(
+            driver["informationUri"],
+            "https://docs.rs/cloudstorage-contract"
+        );
+        assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
         let result = &run["results"][0];
         assert_eq!(result["ruleId"], "wrong-type");
         assert_eq!(
@@ -207,7 +280,7 @@ mod tests {
         );
         assert_eq!(result["level"], "error");
         let location = &result["locations"][0]["physicalLocation"];
-        assert_eq!(location["artifactLocation"]["uri"], "in/a%26b.ndjson");
+        assert_eq!(location["artifactLocation"]["uri"], "in/a&b.ndjson");
         assert_eq!(location["region"]["startLine"], 3);
         assert_eq!(location["region"]["startColumn"], 10);
         // Columns count characters, as the run declares (SARIF's default is UTF-16 units).
@@ -218,12 +291,5 @@ mod tests {
         );
         assert_eq!(run["results"].as_array().unwrap().len(), 2);
         assert_eq!(run["properties"]["payloads"], 3);
-    }
-
-    #[test]
-    fn uris() {
-        assert_eq!(uri("a b/c.json"), "a%20b/c.json");
-        assert_eq!(uri("/tmp/x#1.json"), "file:///tmp/x%231.json");
-        assert_eq!(uri("dir\\é.json"), "dir/%C3%A9.json");
     }
 }
