@@ -41,6 +41,7 @@ fn command(dir: &Path, args: &[&str]) -> Command {
     cmd.args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env("TERM", "dumb");
     cmd
 }
@@ -713,4 +714,109 @@ fn the_pre_commit_hook_picks_payloads_and_leaves_ordinary_json_alone() {
     }
     // The entry is `check`, and the files it picks are what `check` reads by extension.
     assert!(hooks.contains("entry: cloudstorage-contract check"));
+}
+
+#[test]
+fn help_opens_with_one_line_and_wraps_to_columns() {
+    let help = run(&["--help"]);
+    let first = help.stdout.lines().next().unwrap_or_default();
+    assert!(first.len() <= 80 && first.starts_with("Check "), "{first}");
+    for (columns, widest) in [(None, 100), (Some("60"), 60), (Some("200"), 200)] {
+        let mut cmd = command(root(), &["check", "--help"]);
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let output = cmd.output().unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(
+            longest <= widest,
+            "{columns:?}: a line of {longest} chars\n{text}"
+        );
+        assert!(
+            longest > widest / 2,
+            "{columns:?}: wrapped too narrow\n{text}"
+        );
+    }
+}
+
+#[test]
+fn completions_are_valid_scripts_that_offer_the_rule_ids() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = run(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        for word in ["check", "time-zone", "explain", "allow"] {
+            assert!(run.stdout.contains(word), "{shell}: no `{word}`");
+        }
+        // clap_complete's PowerShell and Elvish scripts complete commands and flags, not the
+        // values of a flag.
+        let values = !["powershell", "elvish"].contains(&shell);
+        for id in ["single-digit-seconds", "exchange-mismatch"] {
+            assert_eq!(run.stdout.contains(id), values, "{shell}: `{id}`");
+        }
+    }
+    let bash = run(&["completions", "bash"]).stdout;
+    // The rule ids are offered after `--allow` (and the other level flags).
+    let after_allow = bash
+        .split("--allow)")
+        .nth(1)
+        .and_then(|rest| rest.split(";;").next())
+        .expect("a case for --allow");
+    assert!(after_allow.contains("unknown-field"), "{after_allow}");
+    let dir = scratch("completions");
+    let script = dir.join("cloudstorage-contract.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .expect("bash runs");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let unknown = run(&["completions", "tcsh"]);
+    assert_eq!(unknown.code, 2);
+}
+
+#[test]
+fn the_man_page_has_a_roff_header_and_every_command() {
+    let page = run(&["man"]);
+    assert_eq!(page.code, 0, "{}", page.stderr);
+    let mut lines = page.stdout.lines().skip_while(|l| !l.starts_with(".TH"));
+    let title = lines.next().expect("a .TH line");
+    assert!(
+        title.starts_with(".TH cloudstorage-contract 1 ")
+            && title.contains(concat!(
+                "\"cloudstorage-contract ",
+                env!("CARGO_PKG_VERSION"),
+                "\""
+            )),
+        "{title}"
+    );
+    assert_eq!(lines.next(), Some(".SH NAME"));
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("cloudstorage\\-contract \\- Check ")),
+        "{}",
+        page.stdout
+    );
+    for section in [".SH SYNOPSIS", ".SH DESCRIPTION", ".SH SUBCOMMANDS"] {
+        assert!(page.stdout.contains(section), "{section}");
+    }
+    let dir = scratch("man");
+    let written = run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    for name in [
+        "cloudstorage-contract",
+        "cloudstorage-contract-check",
+        "cloudstorage-contract-explain",
+    ] {
+        let page = std::fs::read_to_string(dir.join(format!("{name}.1"))).expect(name);
+        assert!(page.contains(&format!(".TH {name} 1 ")), "{name}");
+    }
+    let check = std::fs::read_to_string(dir.join("cloudstorage-contract-check.1")).unwrap();
+    assert!(check.contains("\\-\\-time\\-zone"), "{check}");
 }

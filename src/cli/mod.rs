@@ -18,9 +18,14 @@ use crate::{Options, Profile, Validator};
 
 use check::Format;
 
-/// Check payloads of Alibaba Cloud IoT `order/get` (API 1.0.6) against the contract.
+/// The one-line description, first in `--help` and in the man page's NAME.
+const ABOUT: &str = "Check Alibaba Cloud IoT order/get (API 1.0.6) payloads against the contract";
+
+/// Check payloads of Alibaba Cloud IoT Living Link's `/vision/customer/cloudstorage/order/get`
+/// (API 1.0.6) against the contract: the types, the JSON Schemas derived from them and the
+/// semantic rules. Help wraps to the terminal, or to `COLUMNS` when it is set.
 #[derive(Debug, Parser)]
-#[command(name = "cloudstorage-contract", version, about, max_term_width = 100)]
+#[command(name = "cloudstorage-contract", version, about = ABOUT, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,13 +40,36 @@ enum Command {
     /// Explain a rule, with a failing and a passing example.
     Explain {
         /// The rule's id, such as `single-digit-seconds` (see `rules`).
-        #[arg(value_name = "RULE")]
+        #[arg(value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
         rule: String,
     },
     /// Print generated payloads as NDJSON, conforming or near misses.
     Sample(SampleArgs),
     /// Print the JSON Schemas derived from the types, write them, or compare them with a folder.
     Schema(SchemaArgs),
+    /// Print a shell completion script (rule ids complete after `--allow`, `--warn`, `--deny`
+    /// and `explain`).
+    #[command(after_help = "\
+Install, for example:
+  bash:  cloudstorage-contract completions bash > ~/.local/share/bash-completion/completions/cloudstorage-contract
+  zsh:   cloudstorage-contract completions zsh > \"${fpath[1]}/_cloudstorage-contract\"
+  fish:  cloudstorage-contract completions fish > ~/.config/fish/completions/cloudstorage-contract.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write a page per command into a folder.
+    #[command(after_help = "\
+Examples:
+  cloudstorage-contract man > cloudstorage-contract.1
+  cloudstorage-contract man --dir /usr/local/share/man/man1   # also cloudstorage-contract-check.1, ...")]
+    Man {
+        /// Write `cloudstorage-contract.1` and one page per command (`cloudstorage-contract-check.1`,
+        /// ...) into DIR instead of printing the main page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 const CHECK_AFTER_HELP: &str = "\
@@ -82,13 +110,13 @@ struct CheckArgs {
     #[arg(long, value_name = "IANA")]
     time_zone: Option<String>,
     /// Do not report RULE (repeatable; later flags win over earlier ones).
-    #[arg(long, value_name = "RULE")]
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
     allow: Vec<String>,
     /// Report RULE as a warning (repeatable).
-    #[arg(long, value_name = "RULE")]
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
     warn: Vec<String>,
     /// Report RULE as an error (repeatable).
-    #[arg(long, value_name = "RULE")]
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
     deny: Vec<String>,
     /// The largest payload accepted, in bytes; larger ones violate `too-large`.
     #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_BYTES)]
@@ -205,7 +233,7 @@ impl From<KindArg> for Kind {
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
-    let parsed = Cli::command()
+    let parsed = command()
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
@@ -239,6 +267,69 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
         Command::Explain { rule } => explain_command(&rule),
         Command::Sample(args) => sample_command(&args),
         Command::Schema(args) => schema_command(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command(), "cloudstorage-contract", &mut out);
+            print(&out)
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(command(), &dir).map_err(|e| crate::Error::io(&dir, e))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command())
+                .render(&mut out)
+                .map_err(stdout_err)?;
+            print(&out)
+        }
+    }
+}
+
+/// The command line's definition, with help wrapped to `COLUMNS` when it is set (clap reads
+/// it only when stdout is not a terminal).
+fn command() -> clap::Command {
+    let command = Cli::command();
+    match std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        Some(width) if width > 0 => command.term_width(width),
+        _ => command,
+    }
+}
+
+/// Writes `bytes` to stdout; a closed pipe is not an error.
+fn print(bytes: &[u8]) -> Result<ExitCode, crate::Error> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(stdout_err(e)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Takes a rule id as given, so that `check` words an unknown one itself (with the flag it came
+/// from and every id), and offers the catalogue's ids to shell completions.
+#[derive(Debug, Clone, Copy)]
+struct RuleId;
+
+impl clap::builder::TypedValueParser for RuleId {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(RULES.iter().map(|r| {
+            clap::builder::PossibleValue::new(r.id).help(r.summary)
+        })))
     }
 }
 
