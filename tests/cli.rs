@@ -820,3 +820,97 @@ fn the_man_page_has_a_roff_header_and_every_command() {
     let check = std::fs::read_to_string(dir.join("cloudstorage-contract-check.1")).unwrap();
     assert!(check.contains("\\-\\-time\\-zone"), "{check}");
 }
+
+/// A scratch folder outside this repository (whose own `.gitignore` would apply to one inside
+/// it), emptied.
+fn outside(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cloudstorage-contract-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+#[test]
+fn directories_are_walked_as_ripgrep_walks_them() {
+    let valid = std::fs::read(root().join("examples/valid/response-in-use.json")).unwrap();
+    let invalid = std::fs::read(root().join("examples/invalid/code-as-string.json")).unwrap();
+    let repo = outside("walk");
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::write(
+        repo.join(".gitignore"),
+        "ignored/\n*.skip.json\n[bad pattern\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join(".ignore"), "also/\n").unwrap();
+    for (path, bytes) in [
+        ("a.json", &valid),
+        ("ignored/b.json", &invalid),
+        ("x.skip.json", &invalid),
+        ("also/c.json", &invalid),
+        (".hidden/d.json", &invalid),
+        ("node_modules/e.json", &valid),
+    ] {
+        let path = repo.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let checked = |args: &[&str]| {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend(args);
+        let run = run_in(&repo, &all, None);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+        let mut files: Vec<String> = report["payloads"]
+            .as_array()
+            .map(|p| {
+                p.iter()
+                    .map(|p| p["file"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        (run.code, files, run.stderr)
+    };
+    let (code, files, _) = checked(&["."]);
+    assert_eq!(
+        (code, files),
+        (0, vec!["./a.json".into(), "./node_modules/e.json".into()])
+    );
+    let (code, files, _) = checked(&["--no-ignore", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        files,
+        [
+            "./a.json",
+            "./also/c.json",
+            "./ignored/b.json",
+            "./node_modules/e.json",
+            "./x.skip.json"
+        ]
+    );
+    let (_, files, _) = checked(&["--hidden", "."]);
+    assert_eq!(
+        files,
+        ["./.hidden/d.json", "./a.json", "./node_modules/e.json"]
+    );
+    let (_, files, _) = checked(&["--hidden", "--no-ignore", "."]);
+    assert_eq!(files.len(), 6, "{files:?}");
+    // A file named on the command line is always checked, ignored or hidden.
+    let (code, files, _) = checked(&["ignored/b.json", ".hidden/d.json"]);
+    assert_eq!((code, files.len()), (1, 2));
+    // So is a folder named on the command line, by the rules below it.
+    let (_, files, _) = checked(&["also"]);
+    assert_eq!(files, ["also/c.json"]);
+    // Outside a Git repository, `.gitignore` does not apply and `.ignore` does, as in ripgrep.
+    std::fs::remove_dir(repo.join(".git")).unwrap();
+    let (_, files, _) = checked(&["."]);
+    assert!(files.contains(&"./ignored/b.json".to_owned()), "{files:?}");
+    assert!(!files.contains(&"./also/c.json".to_owned()), "{files:?}");
+    std::fs::write(repo.join(".ignore"), "*\n").unwrap();
+    let (code, files, stderr) = checked(&["."]);
+    assert_eq!((code, files.len()), (2, 0));
+    assert!(stderr.contains("`--no-ignore`"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&repo);
+}

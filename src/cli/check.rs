@@ -1,4 +1,4 @@
-//! `check`: find the inputs, validate them in parallel batches, render in input order.
+//! `check`: validate the inputs ([`super::inputs`]) in parallel batches, render in input order.
 //!
 //! Memory stays flat whatever the input size: NDJSON is read in batches of lines (at most
 //! [`BATCH_ITEMS`] lines or [`BATCH_BYTES`] bytes), back to back in one buffer; each batch is
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 
@@ -36,6 +36,7 @@ use crate::schema::Kind;
 use crate::{Report, Validator, terminal};
 
 use super::har::{self, Body};
+use super::inputs::{self, How, Input, STDIN, Walk};
 
 /// Most payloads validated per batch.
 const BATCH_ITEMS: usize = 4096;
@@ -56,8 +57,6 @@ const SHARED_ITEMS: usize = 512;
 /// How many batches of a [`Shared`] input may wait to be written before the threads that
 /// validated them wait too.
 const WAITING: usize = 4;
-/// The name of standard input in the output.
-pub(crate) const STDIN: &str = "<stdin>";
 
 /// The output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,114 +80,8 @@ pub(crate) struct Config {
     pub(crate) color: bool,
     pub(crate) quiet: bool,
     pub(crate) max_bytes: usize,
-}
-
-/// How to read one input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum How {
-    /// One JSON document.
-    Json,
-    /// One payload per line.
-    Ndjson,
-    /// An HTTP Archive.
-    Har,
-}
-
-/// One input: a file or stdin.
-#[derive(Debug)]
-struct Input {
-    /// `None` for stdin.
-    path: Option<PathBuf>,
-    name: Arc<str>,
-    how: How,
-}
-
-/// The extensions a directory search picks up.
-const EXTENSIONS: [&str; 4] = ["json", "ndjson", "jsonl", "har"];
-
-fn how_for(path: &Path, ndjson: bool) -> How {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("ndjson" | "jsonl") => How::Ndjson,
-        Some("har") => How::Har,
-        _ if ndjson => How::Ndjson,
-        _ => How::Json,
-    }
-}
-
-/// Expands the paths: `-` is stdin, a file is itself, a directory is every file with one of
-/// [`EXTENSIONS`] below it, in sorted order, hidden entries and symbolic links to directories
-/// left out.
-///
-/// # Errors
-///
-/// A path that cannot be read, or a directory without any input.
-fn inputs(paths: &[PathBuf], ndjson: bool) -> Result<Vec<Input>, Error> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            out.push(Input {
-                path: None,
-                name: STDIN.into(),
-                how: if ndjson { How::Ndjson } else { How::Json },
-            });
-            continue;
-        }
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
-            let before = out.len();
-            walk(path, ndjson, &mut out)?;
-            if out.len() == before {
-                return Err(Error::usage(format!(
-                    "no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file under `{}`",
-                    path.display()
-                )));
-            }
-        } else {
-            out.push(Input {
-                name: path.to_string_lossy().into(),
-                how: how_for(path, ndjson),
-                path: Some(path.clone()),
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, ndjson: bool, out: &mut Vec<Input>) -> Result<(), Error> {
-    let mut entries: Vec<(std::ffi::OsString, PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .map(|entry| {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            Ok((entry.file_name(), entry.path()))
-        })
-        .collect::<Result<_, Error>>()?;
-    entries.sort();
-    for (name, path) in entries {
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
-            walk(&path, ndjson, out)?;
-            continue;
-        }
-        let wanted = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
-        // A symbolic link is followed to a file, never to a directory (no cycles).
-        if wanted && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            out.push(Input {
-                name: path.to_string_lossy().into(),
-                how: how_for(&path, ndjson),
-                path: Some(path),
-            });
-        }
-    }
-    Ok(())
+    /// What a directory walk leaves out.
+    pub(crate) walk: Walk,
 }
 
 /// A payload read, waiting for a thread.
@@ -417,7 +310,7 @@ pub(crate) fn run(
     paths: &[PathBuf],
     out: impl Write,
 ) -> Result<u8, Error> {
-    let inputs = inputs(paths, config.ndjson)?;
+    let inputs = inputs::inputs(paths, config.ndjson, config.walk)?;
     run_with(validator, config, out, |checker, sink| {
         for input in &inputs {
             checker.input(input, sink)?;
@@ -1663,6 +1556,7 @@ mod tests {
                     color: false,
                     quiet: false,
                     max_bytes: 1000,
+                    walk: Walk::default(),
                 };
                 let mut out = Vec::new();
                 let code = run_bytes(&validator, &config, false, &input, &mut out).unwrap();
@@ -1743,6 +1637,7 @@ mod tests {
                 color: false,
                 quiet: false,
                 max_bytes: 1000,
+                walk: Walk::default(),
             };
             let mut out = Vec::new();
             let code = run_with(&validator, &config, &mut out, |_, sink| {

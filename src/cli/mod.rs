@@ -5,6 +5,7 @@
 
 mod check;
 mod har;
+mod inputs;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -78,7 +79,8 @@ Inputs:
   skipped), `.har` is an HTTP Archive whose `order/get` calls are checked (request, response,
   and the two together), anything else is one JSON document (or NDJSON with `--ndjson`).
   A directory is searched recursively for `*.json`, `*.ndjson`, `*.jsonl` and `*.har`, in sorted
-  order, hidden entries left out. `-` reads stdin.
+  order, as ripgrep searches: what .gitignore, .ignore and Git's excludes leave out is skipped, and
+  so are hidden entries (see --no-ignore, --hidden). `-` reads stdin.
 
 Exit status:
   0  every payload conforms (warnings allowed)
@@ -103,6 +105,12 @@ struct CheckArgs {
     /// Read stdin and files without a known extension as NDJSON: one payload per line.
     #[arg(long)]
     ndjson: bool,
+    /// In directories, also check what `.gitignore`, `.ignore` and Git's excludes leave out.
+    #[arg(long)]
+    no_ignore: bool,
+    /// In directories, also check hidden files and folders.
+    #[arg(long)]
+    hidden: bool,
     /// The strict profile: every warning is an error.
     #[arg(long)]
     strict: bool,
@@ -413,6 +421,10 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         color,
         quiet: args.quiet,
         max_bytes: args.max_bytes,
+        walk: inputs::Walk {
+            ignore_files: !args.no_ignore,
+            skip_hidden: !args.hidden,
+        },
     };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = check::run(&validator, &config, &args.paths, out)?;
@@ -458,6 +470,7 @@ pub fn check_bytes(
         color: false,
         quiet: false,
         max_bytes,
+        walk: inputs::Walk::default(),
     };
     let mut out = Vec::new();
     let code = check::run_bytes(validator, &config, har, bytes, &mut out)?;
