@@ -914,3 +914,125 @@ fn directories_are_walked_as_ripgrep_walks_them() {
     assert!(stderr.contains("`--no-ignore`"), "{stderr}");
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+#[test]
+fn every_output_file_is_what_its_format_prints() {
+    let dir = scratch("outputs");
+    let formats = ["human", "json", "junit", "sarif", "github"];
+    for jobs in ["1", "3"] {
+        let mut args = vec!["check", "--jobs", jobs, "--format", "github"];
+        let outputs: Vec<String> = formats
+            .iter()
+            .map(|f| format!("{f}={}", dir.join(format!("{f}.out")).display()))
+            .collect();
+        for output in &outputs {
+            args.extend(["--output", output.as_str()]);
+        }
+        args.push("examples");
+        let all = run(&args);
+        assert_eq!(all.code, 1);
+        for format in formats {
+            let alone = run(&["check", "--jobs", jobs, "--format", format, "examples"]);
+            let written = std::fs::read_to_string(dir.join(format!("{format}.out"))).unwrap();
+            assert_eq!(written, alone.stdout, "{format} on {jobs} threads");
+            if format == "github" {
+                assert_eq!(all.stdout, alone.stdout, "stdout on {jobs} threads");
+            }
+        }
+    }
+    // Quiet is for stdout only: the files are written all the same, and the status is kept.
+    let sarif = format!("sarif={}", dir.join("quiet.sarif").display());
+    let quiet = run(&["check", "-q", "--output", &sarif, "examples/invalid"]);
+    assert_eq!((quiet.code, quiet.stdout.as_str()), (1, ""));
+    let alone = run(&["check", "--format", "sarif", "examples/invalid"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("quiet.sarif")).unwrap(),
+        alone.stdout
+    );
+    let valid = run(&["check", "--output", &sarif, "examples/valid"]);
+    assert_eq!(valid.code, 0);
+}
+
+#[test]
+fn an_output_file_is_never_read_as_an_input() {
+    let dir = scratch("output-inside");
+    std::fs::create_dir(dir.join("in")).unwrap();
+    std::fs::copy(
+        root().join("examples/valid/response-in-use.json"),
+        dir.join("in/a.json"),
+    )
+    .unwrap();
+    // A report from an earlier run, where the walk finds it.
+    std::fs::write(dir.join("in/report.json"), "{\"stale\": true}").unwrap();
+    for _ in 0..2 {
+        let run = run_in(
+            &dir,
+            &["check", "--output", "json=in/report.json", "in"],
+            None,
+        );
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert!(run.stdout.contains("checked 1 payload"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn bad_outputs_are_usage_errors() {
+    for (value, says) in [
+        ("xml=a.xml", "unknown format `xml`"),
+        ("sarif", "expected FORMAT=PATH"),
+        ("json=", "no file after"),
+    ] {
+        let run = run(&["check", "--output", value, "examples/valid"]);
+        assert_eq!(run.code, 2, "{value}");
+        assert!(run.stderr.contains(says), "{value}: {}", run.stderr);
+    }
+    let dir = scratch("bad-output");
+    let missing = format!("json={}", dir.join("no/such/dir/x.json").display());
+    let run = run(&["check", "--output", &missing, "examples/valid"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with("error: `"), "{}", run.stderr);
+}
+
+#[test]
+fn the_github_format_appends_a_step_summary() {
+    let dir = scratch("step-summary");
+    let summary = dir.join("summary.md");
+    let with_summary = |args: &[&str]| {
+        let output = command(root(), args)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .unwrap();
+        output.status.code()
+    };
+    assert_eq!(
+        with_summary(&["check", "--format", "github", "examples"]),
+        Some(1)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("## cloudstorage-contract\n\n❌ checked "),
+        "{text}"
+    );
+    assert!(text.contains("### Most frequent rules"), "{text}");
+    assert!(text.contains("| examples/invalid/code-as-string.json:3:11 | error `wrong-type` |"));
+    // Appended, as GitHub expects from every step that writes one.
+    let github = format!("github={}", dir.join("annotations.txt").display());
+    assert_eq!(
+        with_summary(&["check", "--output", &github, "examples/valid"]),
+        Some(0)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(
+        text.matches("## cloudstorage-contract").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.ends_with("✅ checked 5 payloads: 5 conform, 0 violate, 0 warnings\n\n| payloads | conform | violate | errors | warnings |\n|---:|---:|---:|---:|---:|\n| 5 | 5 | 0 | 0 | 0 |\n\n"), "{text}");
+    // Without the github format, no summary.
+    std::fs::remove_file(&summary).unwrap();
+    assert_eq!(
+        with_summary(&["check", "--format", "json", "examples/valid"]),
+        Some(0)
+    );
+    assert!(!summary.exists());
+}

@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -30,6 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 use crate::error::Error;
 use crate::explain;
 use crate::position::{LineIndex, Position};
+use crate::report::step_summary::Tally;
 use crate::report::{self, Checked, Finding, Origin, Source, Summary, human, sarif};
 use crate::rules::{RULES, Rule, Severity};
 use crate::schema::Kind;
@@ -37,6 +38,7 @@ use crate::{Report, Validator, terminal};
 
 use super::har::{self, Body};
 use super::inputs::{self, How, Input, STDIN, Walk};
+use super::output::{self, OutputFile, Rendering, Renderings, Target, Texts};
 
 /// Most payloads validated per batch.
 const BATCH_ITEMS: usize = 4096;
@@ -58,15 +60,7 @@ const SHARED_ITEMS: usize = 512;
 /// validated them wait too.
 const WAITING: usize = 4;
 
-/// The output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Human,
-    Json,
-    Junit,
-    Sarif,
-    Github,
-}
+pub(crate) use super::output::Format;
 
 /// What `check` was asked to do, options resolved.
 #[derive(Debug)]
@@ -82,6 +76,10 @@ pub(crate) struct Config {
     pub(crate) max_bytes: usize,
     /// What a directory walk leaves out.
     pub(crate) walk: Walk,
+    /// The files of `--output`, each with its format.
+    pub(crate) outputs: Vec<(Format, PathBuf)>,
+    /// Where to append the GitHub step summary (`GITHUB_STEP_SUMMARY`, with the github format).
+    pub(crate) step_summary: Option<PathBuf>,
 }
 
 /// A payload read, waiting for a thread.
@@ -157,39 +155,45 @@ impl Batch {
 #[derive(Debug, Default)]
 struct Rendered {
     summary: Summary,
-    /// The output of the streaming formats: for json and sarif, items of their list.
-    text: Vec<u8>,
+    /// The output of the streaming formats, by rendering: for json and sarif, items of their
+    /// list.
+    texts: Texts,
     /// The results themselves, for the format that needs them all (junit).
     kept: Vec<Checked>,
     /// The `error:` lines of payloads that met an internal error instead of a verdict.
     internal: Vec<String>,
+    /// What the GitHub step summary needs, when one is written.
+    tally: Tally,
 }
 
-/// What a worker needs to render.
+/// What a worker needs to render: every rendering the destinations ask for.
 #[derive(Debug, Clone, Copy)]
 struct Render {
-    format: Format,
-    color: bool,
-    quiet: bool,
+    renderings: Renderings,
+    /// Whether to gather a [`Tally`] for the GitHub step summary.
+    tally: bool,
 }
 
 impl Render {
     /// Renders payloads in order.
     fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
-        self.all_into(Vec::new(), results)
+        self.all_into(Texts::default(), results)
     }
 
-    /// Renders payloads in order into `text`, an empty buffer to reuse.
-    fn all_into(self, text: Vec<u8>, results: impl IntoIterator<Item = Checked>) -> Rendered {
+    /// Renders payloads in order into `texts`, empty buffers to reuse.
+    fn all_into(self, texts: Texts, results: impl IntoIterator<Item = Checked>) -> Rendered {
         let mut out = Rendered {
-            text,
+            texts,
             ..Rendered::default()
         };
-        if self.format == Format::Json && !self.quiet {
+        let json = Rendering::new(Format::Json, false).slot();
+        if self.renderings.has(Format::Json) {
             // A line per payload, about 150 bytes for a conforming one.
-            out.text.reserve(CHUNK * 160);
+            out.texts[json].reserve(CHUNK * 160);
         }
-        let mut any = false;
+        let keep = self.renderings.has(Format::Junit);
+        // Whether an item of the json or sarif list was rendered, for the commas.
+        let (mut any_json, mut any_sarif) = (false, false);
         for checked in results {
             if let Some(message) = &checked.internal {
                 // Not a verdict: neither counted nor rendered, and the run fails.
@@ -200,100 +204,151 @@ impl Render {
                 continue;
             }
             out.summary.add(&checked);
-            if self.quiet {
-                continue;
+            if self.tally {
+                out.tally.add(&checked);
             }
-            match self.format {
-                Format::Human => out.text.extend_from_slice(
-                    human::payload(&checked, human::Style::new(self.color)).as_bytes(),
-                ),
-                Format::Github => out
-                    .text
-                    .extend_from_slice(report::github::payload(&checked).as_bytes()),
-                Format::Json => {
-                    if any {
-                        out.text.extend_from_slice(b",\n");
+            for rendering in self.renderings.iter() {
+                let text = &mut out.texts[rendering.slot()];
+                match rendering.format {
+                    Format::Human => text.extend_from_slice(
+                        human::payload(&checked, human::Style::new(rendering.color)).as_bytes(),
+                    ),
+                    Format::Github => {
+                        text.extend_from_slice(report::github::payload(&checked).as_bytes());
                     }
-                    report::json::payload(&mut out.text, &checked);
-                    any = true;
+                    Format::Json => {
+                        if any_json {
+                            text.extend_from_slice(b",\n");
+                        }
+                        report::json::payload(text, &checked);
+                        any_json = true;
+                    }
+                    Format::Sarif => {
+                        let item = sarif::payload(&checked);
+                        report::push_item(text, &mut any_sarif, item.as_bytes());
+                    }
+                    // Kept below, whole.
+                    Format::Junit => {}
                 }
-                Format::Sarif => {
-                    let item = sarif::payload(&checked);
-                    report::push_item(&mut out.text, &mut any, item.as_bytes());
-                }
-                Format::Junit => out.kept.push(checked),
+            }
+            if keep {
+                out.kept.push(checked);
             }
         }
         out
     }
 }
 
-/// Where results go, as they come.
+/// Where results go, as they come: stdout (unless quiet) and the files of `--output`.
 struct Sink<W: Write> {
-    out: W,
-    format: Format,
-    quiet: bool,
-    color: bool,
+    stdout: Option<Target<W>>,
+    files: Vec<(PathBuf, Target<BufWriter<File>>)>,
     summary: Summary,
     /// Results kept for the formats that need them all (junit).
     kept: Vec<Checked>,
-    /// Whether an item of the json or sarif list was written, for the commas.
-    any: bool,
     /// Whether a payload met an internal error instead of a verdict.
     internal: bool,
-    /// The document's opening, for the formats that have one (json, sarif); empty when quiet.
-    head: Cow<'static, str>,
+    /// A file of `--output` that could not be written: the run stops.
+    file_failed: Option<Error>,
+    /// Where the GitHub step summary goes, and what it says so far.
+    step_summary: Option<(PathBuf, Tally)>,
 }
 
 impl<W: Write> Sink<W> {
     fn begin(&mut self) -> io::Result<()> {
-        self.out.write_all(self.head.as_bytes())
+        if let Some(stdout) = &mut self.stdout {
+            stdout.begin()?;
+        }
+        for i in 0..self.files.len() {
+            let result = self.files[i].1.begin();
+            self.file_result(i, result)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a file's error, naming the file, and stops the run.
+    fn file_result(&mut self, i: usize, result: io::Result<()>) -> io::Result<()> {
+        result.map_err(|e| {
+            let kind = e.kind();
+            self.file_failed = Some(Error::io(&self.files[i].0, e));
+            io::Error::new(kind, "an output file failed")
+        })
     }
 
     fn render(&self) -> Render {
+        let mut renderings = Renderings::default();
+        for target in self.stdout.iter() {
+            renderings.insert(target.rendering);
+        }
+        for (_, target) in &self.files {
+            renderings.insert(target.rendering);
+        }
         Render {
-            format: self.format,
-            color: self.color,
-            quiet: self.quiet,
+            renderings,
+            tally: self.step_summary.is_some(),
         }
     }
 
-    /// Writes what a worker rendered; gives back its text's buffer, emptied.
-    fn emit(&mut self, rendered: Rendered) -> io::Result<Vec<u8>> {
+    /// Writes what a worker rendered; gives back its texts' buffers, emptied.
+    fn emit(&mut self, rendered: Rendered) -> io::Result<Texts> {
         self.summary.merge(&rendered.summary);
         self.kept.extend(rendered.kept);
-        let mut text = rendered.text;
-        if !text.is_empty() {
-            if matches!(self.format, Format::Json | Format::Sarif) && self.any {
-                self.out.write_all(b",\n")?;
-            }
-            self.any = true;
-            self.out.write_all(&text)?;
+        if let Some((_, tally)) = &mut self.step_summary {
+            tally.merge(rendered.tally);
+        }
+        let mut texts = rendered.texts;
+        if let Some(stdout) = &mut self.stdout {
+            stdout.write(&texts[stdout.rendering.slot()])?;
+        }
+        for i in 0..self.files.len() {
+            let target = &mut self.files[i].1;
+            let result = target.write(&texts[target.rendering.slot()]);
+            self.file_result(i, result)?;
         }
         if !rendered.internal.is_empty() {
             // Keep stdout and stderr in order for a reader of both.
-            self.out.flush()?;
+            self.flush()?;
             for line in rendered.internal {
                 eprintln!("error: {}", terminal::escape(&line));
             }
             self.internal = true;
         }
-        text.clear();
-        Ok(text)
+        for text in &mut texts {
+            text.clear();
+        }
+        Ok(texts)
+    }
+
+    /// Flushes stdout, for a reader who follows the run.
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.stdout {
+            Some(stdout) => stdout.flush(),
+            None => Ok(()),
+        }
     }
 
     fn end(&mut self) -> io::Result<()> {
-        if !self.quiet {
-            let text = match self.format {
-                Format::Human => human::summary(&self.summary, human::Style::new(self.color)),
-                Format::Github => report::github::summary(&self.summary),
-                Format::Json => report::json::end(&self.summary),
-                Format::Sarif => sarif::end(&self.summary),
-                Format::Junit => report::junit::render(&self.kept, &self.summary),
-            };
-            self.out.write_all(text.as_bytes())?;
+        if let Some((path, tally)) = &self.step_summary {
+            let markdown = tally.markdown(&self.summary);
+            let appended = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(markdown.as_bytes()));
+            if let Err(e) = appended {
+                let kind = e.kind();
+                self.file_failed = Some(Error::io(path, e));
+                return Err(io::Error::new(kind, "the step summary failed"));
+            }
         }
-        self.out.flush()
+        for i in 0..self.files.len() {
+            let result = self.files[i].1.end(&self.summary, &self.kept);
+            self.file_result(i, result)?;
+        }
+        match &mut self.stdout {
+            Some(stdout) => stdout.end(&self.summary, &self.kept),
+            None => Ok(()),
+        }
     }
 }
 
@@ -310,8 +365,22 @@ pub(crate) fn run(
     paths: &[PathBuf],
     out: impl Write,
 ) -> Result<u8, Error> {
-    let inputs = inputs::inputs(paths, config.ndjson, config.walk)?;
-    run_with(validator, config, out, |checker, sink| {
+    let mut inputs = inputs::inputs(paths, config.ndjson, config.walk)?;
+    let files = output::create(&config.outputs)?;
+    // A report is never read as an input, even where a folder walk finds it.
+    let written: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+        .collect();
+    if !written.is_empty() {
+        inputs.retain(|input| {
+            input
+                .path
+                .as_ref()
+                .is_none_or(|p| std::fs::canonicalize(p).map_or(true, |p| !written.contains(&p)))
+        });
+    }
+    run_with(validator, config, out, files, |checker, sink| {
         for input in &inputs {
             checker.input(input, sink)?;
         }
@@ -338,7 +407,7 @@ pub(crate) fn run_bytes(
         how: if har { How::Har } else { How::Ndjson },
     };
     let mut failure = None;
-    let code = run_with(validator, config, out, |checker, sink| {
+    let code = run_with(validator, config, out, Vec::new(), |checker, sink| {
         let result = if har {
             checker.har_bytes(&input, bytes, sink)
         } else {
@@ -386,36 +455,57 @@ fn sarif_begin() -> Result<&'static str, Error> {
     Ok(BEGIN.get_or_init(|| sarif::begin(&help)))
 }
 
-/// Feeds the inputs to a checker with `feed`, then renders the rest and the summary.
+/// The opening of a report in `format`, for the formats that have one (json, sarif).
+fn head(format: Format) -> Result<Cow<'static, str>, Error> {
+    Ok(match format {
+        Format::Json => Cow::Owned(report::json::begin()),
+        Format::Sarif => Cow::Borrowed(sarif_begin()?),
+        Format::Human | Format::Junit | Format::Github => Cow::Borrowed(""),
+    })
+}
+
+/// Feeds the inputs to a checker with `feed`, then renders the rest and the summary, to `out`
+/// (unless quiet) and to `files`.
 fn run_with<W: Write>(
     validator: &Validator,
     config: &Config,
     out: W,
+    files: Vec<OutputFile>,
     feed: impl FnOnce(&mut Checker<'_>, &mut Sink<W>) -> io::Result<()>,
 ) -> Result<u8, Error> {
-    let head = match config.format {
-        _ if config.quiet => Cow::Borrowed(""),
-        Format::Json => Cow::Owned(report::json::begin()),
-        Format::Sarif => Cow::Borrowed(sarif_begin()?),
-        Format::Human | Format::Junit | Format::Github => Cow::Borrowed(""),
+    let stdout = match config.quiet {
+        true => None,
+        false => Some(Target::new(
+            Rendering::new(config.format, config.color),
+            out,
+            head(config.format)?,
+        )),
     };
+    let files = files
+        .into_iter()
+        .map(|f| {
+            let target = Target::new(Rendering::new(f.format, false), f.file, head(f.format)?);
+            Ok((f.path, target))
+        })
+        .collect::<Result<_, Error>>()?;
     let mut sink = Sink {
-        out,
-        format: config.format,
-        quiet: config.quiet,
-        color: config.color,
+        stdout,
+        files,
         summary: Summary::default(),
         kept: Vec::new(),
-        any: false,
         internal: false,
-        head,
+        file_failed: None,
+        step_summary: config
+            .step_summary
+            .clone()
+            .map(|path| (path, Tally::default())),
     };
     let render = sink.render();
     let work = Work {
         validator,
         config,
         render,
-        want_source: config.format == Format::Human && !config.quiet,
+        want_source: render.renderings.has(Format::Human),
     };
     let (result, failed) = std::thread::scope(|scope| {
         let mut checker = Checker {
@@ -426,7 +516,7 @@ fn run_with<W: Write>(
             batch_items: 4 * CHUNK,
             in_flight: None,
             failed: false,
-            text: Vec::new(),
+            texts: Texts::default(),
         };
         let result = (|| -> io::Result<()> {
             sink.begin()?;
@@ -436,6 +526,9 @@ fn run_with<W: Write>(
         })();
         (result, checker.failed)
     });
+    if let Some(e) = sink.file_failed {
+        return Err(e);
+    }
     match result {
         Ok(()) => {}
         // A closed pipe (`| head`) ends the run quietly.
@@ -468,8 +561,8 @@ struct Checker<'env> {
     in_flight: Option<InFlight>,
     /// An input could not be read.
     failed: bool,
-    /// With `--jobs 1`, the output buffer every run renders into, written out and reused.
-    text: Vec<u8>,
+    /// With `--jobs 1`, the output buffers every run renders into, written out and reused.
+    texts: Texts,
 }
 
 /// A run of payloads for a worker: the jobs `jobs` of `batch`, the `index`-th run of it.
@@ -500,17 +593,17 @@ impl Work<'_> {
     /// Validates and renders a run of payloads, and sends it back.
     fn run(self, task: Task) {
         let jobs = task.batch.jobs.get(task.jobs.clone()).unwrap_or_default();
-        let rendered = self.jobs(&task.batch, jobs, &mut OwnName::default(), Vec::new());
+        let rendered = self.jobs(&task.batch, jobs, &mut OwnName::default(), Texts::default());
         // Let go of the batch first, so that the reader gets its buffers back.
         drop(task.batch);
         let _ = task.done.send((task.index, rendered));
     }
 
-    /// Validates and renders `jobs` of `batch` into `text`, an empty buffer to reuse, naming
+    /// Validates and renders `jobs` of `batch` into `texts`, empty buffers to reuse, naming
     /// their files with this thread's `name`.
-    fn jobs(self, batch: &Batch, jobs: &[Job], name: &mut OwnName, text: Vec<u8>) -> Rendered {
+    fn jobs(self, batch: &Batch, jobs: &[Job], name: &mut OwnName, texts: Texts) -> Rendered {
         self.render.all_into(
-            text,
+            texts,
             jobs.iter().map(|job| {
                 let file = name.of(batch.file(job));
                 check_job(
@@ -793,7 +886,7 @@ impl Checker<'_> {
             for rendered in results {
                 sink.emit(rendered)?;
             }
-            sink.out.flush()?;
+            sink.flush()?;
         }
         Ok(())
     }
@@ -813,13 +906,13 @@ impl Checker<'_> {
         let Some(pool) = &self.pool else {
             let (batch, mut name) = (&self.pending, OwnName::default());
             // One output buffer for every run: written out, emptied, and filled again.
-            let mut text = std::mem::take(&mut self.text);
+            let mut texts = std::mem::take(&mut self.texts);
             for jobs in batch.jobs.chunks(CHUNK) {
-                text = sink.emit(self.work.jobs(batch, jobs, &mut name, text))?;
+                texts = sink.emit(self.work.jobs(batch, jobs, &mut name, texts))?;
             }
-            self.text = text;
+            self.texts = texts;
             self.pending.clear();
-            return sink.out.flush();
+            return sink.flush();
         };
         let batch = Arc::new(std::mem::take(&mut self.pending));
         let (done, results) = mpsc::channel();
@@ -858,7 +951,7 @@ impl Checker<'_> {
         if let Some(batch) = self.in_flight.take() {
             emit_batch(batch, sink, self.pool.as_ref())?;
         }
-        sink.out.flush()
+        sink.flush()
     }
 }
 
@@ -892,7 +985,7 @@ struct Done {
     stop: bool,
     /// Buffers of written batches, for the next ones: memory freed on the thread that writes
     /// would otherwise wait there while the thread that renders maps in fresh pages.
-    spare: Vec<Vec<u8>>,
+    spare: Vec<Texts>,
 }
 
 /// A thread's buffers for the batches of a [`Shared`]: what it reads, its copy of the file
@@ -901,7 +994,7 @@ struct Done {
 struct Own {
     batch: Batch,
     name: OwnName,
-    text: Vec<u8>,
+    texts: Texts,
 }
 
 /// Counts a thread of a [`Shared`] out when it ends, however it ends.
@@ -953,11 +1046,11 @@ impl<R: Read> Shared<R> {
         let Some(number) = self.read(&mut own.batch, name) else {
             return false;
         };
-        let text = std::mem::take(&mut own.text);
-        let rendered = work.jobs(&own.batch, &own.batch.jobs, &mut own.name, text);
+        let texts = std::mem::take(&mut own.texts);
+        let rendered = work.jobs(&own.batch, &own.batch.jobs, &mut own.name, texts);
         let mut done = self.lock_done();
         done.ready.insert(number, rendered);
-        own.text = done.spare.pop().unwrap_or_default();
+        own.texts = done.spare.pop().unwrap_or_default();
         drop(done);
         self.changed.notify_all();
         true
@@ -1067,7 +1160,7 @@ fn emit_batch<W: Write>(
             next += 1;
         }
     }
-    sink.out.flush()?;
+    sink.flush()?;
     Ok(Arc::try_unwrap(flight.batch).ok())
 }
 
@@ -1557,6 +1650,8 @@ mod tests {
                     quiet: false,
                     max_bytes: 1000,
                     walk: Walk::default(),
+                    outputs: Vec::new(),
+                    step_summary: None,
                 };
                 let mut out = Vec::new();
                 let code = run_bytes(&validator, &config, false, &input, &mut out).unwrap();
@@ -1612,10 +1707,11 @@ mod tests {
         for format in [Format::Json, Format::Human, Format::Junit] {
             let (mut results, _) = crate::report::tests::results();
             results[0].internal = Some("the types refuse it".into());
+            let mut renderings = Renderings::default();
+            renderings.insert(Rendering::new(format, false));
             let render = Render {
-                format,
-                color: false,
-                quiet: false,
+                renderings,
+                tally: false,
             };
             let rendered = render.all(results);
             assert_eq!(rendered.internal.len(), 1, "{format:?}");
@@ -1638,9 +1734,11 @@ mod tests {
                 quiet: false,
                 max_bytes: 1000,
                 walk: Walk::default(),
+                outputs: Vec::new(),
+                step_summary: None,
             };
             let mut out = Vec::new();
-            let code = run_with(&validator, &config, &mut out, |_, sink| {
+            let code = run_with(&validator, &config, &mut out, Vec::new(), |_, sink| {
                 sink.emit(rendered).map(drop)
             })
             .unwrap();

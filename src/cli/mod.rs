@@ -6,6 +6,7 @@
 mod check;
 mod har;
 mod inputs;
+mod output;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use crate::rules::{Level, RULES, Rule};
 use crate::schema::{self, Kind, Variant};
 use crate::{Options, Profile, Validator};
 
-use check::Format;
+use output::Format;
 
 /// The one-line description, first in `--help` and in the man page's NAME.
 const ABOUT: &str = "Check Alibaba Cloud IoT order/get (API 1.0.6) payloads against the contract";
@@ -135,9 +136,13 @@ struct CheckArgs {
     /// Print nothing on stdout: the exit status tells (errors still go to stderr).
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// The output format.
+    /// The output format on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
+    /// Also write the report in FORMAT to the file PATH, byte for byte what `--format FORMAT`
+    /// prints (repeatable, e.g. `--output sarif=contract.sarif --output junit=contract.xml`).
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = output_arg)]
+    output: Vec<(FormatArg, PathBuf)>,
     /// Colour the human format: `auto` when stdout is a terminal and `NO_COLOR` is unset.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     color: ColorArg,
@@ -400,6 +405,11 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     let format = Format::from(args.format);
+    let outputs: Vec<(Format, PathBuf)> = args
+        .output
+        .iter()
+        .map(|(format, path)| (Format::from(*format), path.clone()))
+        .collect();
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -425,10 +435,34 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
             ignore_files: !args.no_ignore,
             skip_hidden: !args.hidden,
         },
+        step_summary: step_summary(format, &outputs),
+        outputs,
     };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = check::run(&validator, &config, &args.paths, out)?;
     Ok(ExitCode::from(code))
+}
+
+/// The file `GITHUB_STEP_SUMMARY` names, when the report goes out in the github format (on
+/// stdout or to a file) and the variable is set.
+fn step_summary(format: Format, outputs: &[(Format, PathBuf)]) -> Option<PathBuf> {
+    let github = format == Format::Github || outputs.iter().any(|(f, _)| *f == Format::Github);
+    let path = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?;
+    github.then(|| PathBuf::from(path))
+}
+
+/// Parses `--output FORMAT=PATH`.
+fn output_arg(value: &str) -> Result<(FormatArg, PathBuf), String> {
+    let (format, path) = value.split_once('=').ok_or_else(|| {
+        format!("expected FORMAT=PATH, such as `sarif=contract.sarif`, not `{value}`")
+    })?;
+    let format = FormatArg::from_str(format, false).map_err(|_| {
+        format!("unknown format `{format}`, expected one of: human, json, junit, sarif, github")
+    })?;
+    if path.is_empty() {
+        return Err(format!("no file after `{value}`"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 impl From<FormatArg> for Format {
@@ -471,6 +505,8 @@ pub fn check_bytes(
         quiet: false,
         max_bytes,
         walk: inputs::Walk::default(),
+        outputs: Vec::new(),
+        step_summary: None,
     };
     let mut out = Vec::new();
     let code = check::run_bytes(validator, &config, har, bytes, &mut out)?;

@@ -12,6 +12,7 @@ pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod sarif;
+pub(crate) mod step_summary;
 
 use std::borrow::Cow;
 use std::fmt;
