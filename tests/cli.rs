@@ -41,6 +41,8 @@ fn command(dir: &Path, args: &[&str]) -> Command {
     cmd.args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
         .env_remove("COLUMNS")
         .env("TERM", "dumb");
     cmd
@@ -382,7 +384,7 @@ fn colour_on_request_only() {
     assert!(
         always
             .stdout
-            .contains("\x1b[1;33mwarning[single-digit-seconds]\x1b[0m")
+            .contains("\x1b[1m\x1b[33mwarning[single-digit-seconds]\x1b[0m")
     );
     let never = run(&[
         "check",
@@ -1035,4 +1037,52 @@ fn the_github_format_appends_a_step_summary() {
         Some(0)
     );
     assert!(!summary.exists());
+}
+
+#[test]
+fn colour_follows_the_flag_then_the_environment() {
+    let red_error = "\x1b[1m\x1b[31merror";
+    // The human report on stdout, and an `error:` line on stderr (a file that is not there).
+    let colours = |flag: Option<&str>, env: &[(&str, &str)]| {
+        let mut args = vec!["check"];
+        args.extend(flag);
+        let mut report = command(root(), &[args.clone(), vec!["examples/invalid"]].concat());
+        let mut missing = command(root(), &[args, vec!["no-such-file.json"]].concat());
+        for (key, value) in env {
+            report.env(key, value);
+            missing.env(key, value);
+        }
+        let report = String::from_utf8(report.output().unwrap().stdout).unwrap();
+        let missing = String::from_utf8(missing.output().unwrap().stderr).unwrap();
+        (report.contains(red_error), missing.starts_with(red_error))
+    };
+    assert_eq!(colours(None, &[]), (false, false), "not a terminal");
+    assert_eq!(colours(None, &[("CLICOLOR_FORCE", "1")]), (true, true));
+    assert_eq!(
+        colours(None, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+        (false, false),
+        "NO_COLOR wins"
+    );
+    assert_eq!(
+        colours(Some("--color=always"), &[("NO_COLOR", "1")]),
+        (true, true)
+    );
+    assert_eq!(
+        colours(Some("--color=never"), &[("CLICOLOR_FORCE", "1")]),
+        (false, false)
+    );
+    // Machine formats never carry colour.
+    let json = command(
+        root(),
+        &[
+            "check",
+            "--color=always",
+            "--format",
+            "json",
+            "examples/invalid",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!String::from_utf8(json.stdout).unwrap().contains('\x1b'));
 }

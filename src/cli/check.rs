@@ -34,7 +34,7 @@ use crate::report::step_summary::Tally;
 use crate::report::{self, Checked, Finding, Origin, Source, Summary, human, sarif};
 use crate::rules::{RULES, Rule, Severity};
 use crate::schema::Kind;
-use crate::{Report, Validator, terminal};
+use crate::{Report, Validator};
 
 use super::har::{self, Body};
 use super::inputs::{self, How, Input, STDIN, Walk};
@@ -309,7 +309,7 @@ impl<W: Write> Sink<W> {
             // Keep stdout and stderr in order for a reader of both.
             self.flush()?;
             for line in rendered.internal {
-                eprintln!("error: {}", terminal::escape(&line));
+                super::color::error(&line);
             }
             self.internal = true;
         }
@@ -708,7 +708,7 @@ impl Checker<'_> {
             Err(Failure::Input(e)) => {
                 // Keep stdout and stderr in order for a reader of both.
                 self.drain(sink)?;
-                eprintln!("error: {}", crate::error::chain(&e));
+                super::color::error(&crate::error::chain(&e));
                 self.failed = true;
             }
         }

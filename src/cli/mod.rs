@@ -4,11 +4,12 @@
 //! drifted), 2 the tool could not run.
 
 mod check;
+mod color;
 mod har;
 mod inputs;
 mod output;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -143,9 +144,10 @@ struct CheckArgs {
     /// prints (repeatable, e.g. `--output sarif=contract.sarif --output junit=contract.xml`).
     #[arg(long, value_name = "FORMAT=PATH", value_parser = output_arg)]
     output: Vec<(FormatArg, PathBuf)>,
-    /// Colour the human format: `auto` when stdout is a terminal and `NO_COLOR` is unset.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
-    color: ColorArg,
+    /// Colour the human format and the `error:` lines: `auto` on a terminal, unless
+    /// `NO_COLOR` is set or `TERM` is `dumb`; `CLICOLOR_FORCE` forces it.
+    #[arg(long, value_enum, default_value_t = color::When::Auto, value_name = "WHEN")]
+    color: color::When,
     /// The engine: `one-pass` reads each payload once; `reference` runs the committed JSON
     /// Schema through the `jsonschema` crate. Both report the same findings.
     #[arg(long, value_enum, default_value_t = EngineArg::OnePass)]
@@ -177,13 +179,6 @@ enum FormatArg {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorArg {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, clap::Args)]
@@ -264,7 +259,7 @@ pub fn main() -> ExitCode {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", crate::error::chain(&e));
+            color::error(&crate::error::chain(&e));
             ExitCode::from(2)
         }
     }
@@ -410,15 +405,8 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         .iter()
         .map(|(format, path)| (Format::from(*format), path.clone()))
         .collect();
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-        }
-    };
+    color::choose(args.color);
+    let color = color::stdout();
     let config = check::Config {
         kind: match args.kind {
             CheckKind::Auto => None,
@@ -611,12 +599,12 @@ fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
         if drifts.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!(
-            "error: {} schema file(s) in `{}` differ from the types; run `cloudstorage-contract schema --write {}`",
+        color::error(&format!(
+            "{} schema file(s) in `{}` differ from the types; run `cloudstorage-contract schema --write {}`",
             drifts.len(),
             dir.display(),
             dir.display()
-        );
+        ));
         return Ok(ExitCode::from(1));
     }
     let variant = if args.strict {

@@ -14,13 +14,27 @@ use std::fmt::Write as _;
 use super::{Checked, Finding, Source, Summary, plural};
 use crate::rules::Severity;
 use crate::terminal;
+use unicode_width::UnicodeWidthChar;
 
 /// Longest source excerpt shown, in chars; longer lines are cut around the value.
 const WINDOW: usize = 100;
 /// Chars kept before the value when a line is cut.
 const LEAD: usize = 40;
 
-/// ANSI styles, or none.
+/// Bold: the location, the message, notes.
+const BOLD: anstyle::Style = anstyle::Style::new().bold();
+/// The gutter, like rustc's.
+const GUTTER: anstyle::Style = anstyle::AnsiColor::Blue.on_default().bold();
+/// `= hint:`.
+const HINT: anstyle::Style = anstyle::AnsiColor::Cyan.on_default().bold();
+/// A summary without violations.
+const GOOD: anstyle::Style = anstyle::AnsiColor::Green.on_default().bold();
+/// An error: its label, its carets, a summary with violations.
+const ERROR: anstyle::Style = anstyle::AnsiColor::Red.on_default().bold();
+/// A warning: its label and its carets.
+const WARNING: anstyle::Style = anstyle::AnsiColor::Yellow.on_default().bold();
+
+/// Colours on or off (anstyle's ANSI styles).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Style {
     color: bool,
@@ -32,18 +46,18 @@ impl Style {
         Style { color }
     }
 
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: anstyle::Style, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{}{text}{}", style.render(), style.render_reset())
         } else {
             text.to_owned()
         }
     }
 
-    fn severity(self, severity: Severity) -> &'static str {
+    fn severity(self, severity: Severity) -> anstyle::Style {
         match severity {
-            Severity::Error => "1;31",
-            Severity::Warning => "1;33",
+            Severity::Error => ERROR,
+            Severity::Warning => WARNING,
         }
     }
 }
@@ -58,8 +72,8 @@ pub(crate) fn payload(checked: &Checked, style: Style) -> String {
         let _ = writeln!(
             out,
             "{}: {}: {} not shown (over the per-payload maximum)\n",
-            style.paint("1", &terminal::escape(&checked.origin.name())),
-            style.paint("1", "note"),
+            style.paint(BOLD, &terminal::escape(&checked.origin.name())),
+            style.paint(BOLD, "note"),
             plural(checked.dropped, "more finding", "more findings"),
         );
     }
@@ -77,21 +91,21 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
     let _ = writeln!(
         out,
         "{} {}: {}",
-        style.paint("1", &location),
+        style.paint(BOLD, &location),
         style.paint(style.severity(f.severity), &label),
-        style.paint("1", &terminal::escape(&f.message))
+        style.paint(BOLD, &terminal::escape(&f.message))
     );
     let gutter_width = f
         .source
         .as_ref()
         .map_or(1, |s| s.line.to_string().len().max(1));
     let pad = " ".repeat(gutter_width);
-    let bar = style.paint("1;34", "|");
+    let bar = style.paint(GUTTER, "|");
     if let (Some(entry), Some(body)) = (checked.origin.entry, f.body) {
         let _ = writeln!(
             out,
             "{pad}{} {entry}, line {}, column {} of the body",
-            style.paint("1;34", "-->"),
+            style.paint(GUTTER, "-->"),
             body.line,
             body.column
         );
@@ -100,7 +114,7 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
         let (shown, caret_at, caret_width) = excerpt(source);
         let _ = writeln!(out, "{pad} {bar}");
         let number = format!("{:>gutter_width$}", source.line);
-        let _ = writeln!(out, "{} {bar} {shown}", style.paint("1;34", &number));
+        let _ = writeln!(out, "{} {bar} {shown}", style.paint(GUTTER, &number));
         let carets = "^".repeat(caret_width);
         let _ = writeln!(
             out,
@@ -113,7 +127,7 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
         let _ = writeln!(
             out,
             "{pad} {} {}",
-            style.paint("1;36", "= hint:"),
+            style.paint(HINT, "= hint:"),
             terminal::escape(hint)
         );
     }
@@ -122,11 +136,7 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
 
 /// The run's summary line.
 pub(crate) fn summary(summary: &Summary, style: Style) -> String {
-    let code = if summary.violating > 0 {
-        "1;31"
-    } else {
-        "1;32"
-    };
+    let code = if summary.violating > 0 { ERROR } else { GOOD };
     format!("{}\n", style.paint(code, &summary.line()))
 }
 
@@ -163,7 +173,9 @@ fn excerpt(source: &Source) -> (String, usize, usize) {
             c if terminal::is_unsafe(c) => terminal::push(&mut shown, c),
             c => {
                 shown.push(c);
-                width(c)
+                // Display cells, as terminals count them: 2 for wide East Asian characters and
+                // emoji, 0 for combining marks.
+                c.width().unwrap_or(0)
             }
         };
         if i >= at && i < at + token {
@@ -205,27 +217,6 @@ fn token_len(chars: &[char]) -> usize {
     }
 }
 
-/// Display cells of a char: 2 for East Asian wide and fullwidth ranges, else 1. An
-/// approximation of Unicode's East Asian Width, enough for carets under Chinese messages.
-fn width(c: char) -> usize {
-    let wide = matches!(c as u32,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD);
-    if wide { 2 } else { 1 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,7 +245,11 @@ cap.har:12:40: warning[single-digit-seconds]: `startTime` is "2020-08-25 10:00:0
             super::summary(&summary, style),
             "checked 3 payloads: 2 conform, 1 violates, 1 warning, 1 HAR entry skipped\n"
         );
-        assert!(payload(&results[0], Style::new(true)).contains("\x1b[1;31merror[wrong-type]"));
+        let colored = payload(&results[0], Style::new(true));
+        assert!(
+            colored.contains("\x1b[1m\x1b[31merror[wrong-type]\x1b[0m"),
+            "{colored:?}"
+        );
     }
 
     #[test]
@@ -312,5 +307,19 @@ cap.har:12:40: warning[single-digit-seconds]: `startTime` is "2020-08-25 10:00:0
                 );
             }
         }
+    }
+
+    #[test]
+    fn carets_count_display_cells() {
+        // Combining marks take no cell, emoji and CJK take two: the caret stays under the value.
+        let source = Source {
+            line: 1,
+            column: 10,
+            text: "{\"e\u{301}😀好\": \"x\"}".into(),
+        };
+        let (shown, at, width) = excerpt(&source);
+        assert_eq!(shown, "{\"e\u{301}😀好\": \"x\"}");
+        // `{"` 2, `é` 1, `😀` 2, `好` 2, `": ` 3: the value starts at cell 10.
+        assert_eq!((at, width), (10, 3));
     }
 }
