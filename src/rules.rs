@@ -197,6 +197,19 @@ impl Rule {
     pub fn from_id(id: &str) -> Option<Rule> {
         RULES.iter().find(|r| r.id == id).map(|r| r.rule)
     }
+
+    /// The rule with this id, or a usage error that lists the ids; `context` follows the id in
+    /// the message, such as `` in `--allow` ``.
+    #[cfg(feature = "cli")]
+    pub(crate) fn by_id(id: &str, context: &str) -> Result<Rule, crate::Error> {
+        Rule::from_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+            crate::Error::usage(format!(
+                "unknown rule `{id}`{context}, expected one of: {} (see `cloudstorage-contract rules`)",
+                ids.join(", ")
+            ))
+        })
+    }
 }
 
 impl fmt::Display for Rule {

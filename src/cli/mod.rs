@@ -246,17 +246,6 @@ fn stdout_err(e: std::io::Error) -> crate::Error {
     crate::Error::io("<stdout>", e)
 }
 
-/// The rule with this id, or a usage error that lists the ids.
-fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
-    Rule::from_id(id).ok_or_else(|| {
-        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        crate::Error::usage(format!(
-            "unknown rule `{id}`{flag}, expected one of: {} (see `cloudstorage-contract rules`)",
-            ids.join(", ")
-        ))
-    })
-}
-
 fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
     let profile = if args.strict {
         Profile::Strict
@@ -288,7 +277,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
             continue;
         };
         for (id, index) in values.zip(indices) {
-            levels.push((index, rule_by_id(id, &format!(" in `--{flag}`"))?, level));
+            levels.push((index, Rule::by_id(id, &format!(" in `--{flag}`"))?, level));
         }
     }
     levels.sort_by_key(|(index, ..)| *index);
@@ -392,7 +381,7 @@ fn rules_command() -> Result<ExitCode, crate::Error> {
 }
 
 fn explain_command(id: &str) -> Result<ExitCode, crate::Error> {
-    let rule = rule_by_id(id, "")?;
+    let rule = Rule::by_id(id, "")?;
     let text = crate::explain::explain(rule.info())?;
     std::io::stdout()
         .lock()
