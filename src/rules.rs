@@ -42,6 +42,21 @@ pub enum Level {
     Deny,
 }
 
+#[cfg(feature = "cli")]
+impl Level {
+    /// Every level, from the mildest.
+    pub(crate) const ALL: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
+
+    /// `allow`, `warn` or `deny`: the flag (`--allow`) and the configuration file's value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
 /// Which stage of the validator checks a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {

@@ -4,8 +4,10 @@
 //! drifted), 2 the tool could not run.
 
 mod check;
+mod config;
 mod har;
 
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,8 @@ struct Cli {
 enum Command {
     /// Check payloads: JSON files, NDJSON files, HAR captures, directories or stdin.
     Check(CheckArgs),
+    /// Print the settings `check` uses here, and where each comes from.
+    Config(ConfigArgs),
     /// List the rules: id, default severity, summary.
     Rules,
     /// Explain a rule, with a failing and a passing example.
@@ -56,6 +60,11 @@ Exit status:
   0  every payload conforms (warnings allowed)
   1  at least one payload violates the contract
   2  a usage error, an unreadable input, or an internal failure (`error: ...` on stderr)
+
+Configuration:
+  `cloudstorage-contract.toml`, in the current directory or the nearest parent up to the
+  repository root, sets `time-zone`, `strict`, `max-bytes`, `jobs`, `format`, `kind` and
+  `[rules]` levels; flags override it. `cloudstorage-contract config` shows what applies.
 
 Examples:
   cloudstorage-contract check examples/valid examples/page
@@ -109,6 +118,24 @@ struct CheckArgs {
     /// Schema through the `jsonschema` crate. Both report the same findings.
     #[arg(long, value_enum, default_value_t = EngineArg::OnePass)]
     engine: EngineArg,
+    #[command(flatten)]
+    config: config::Choice,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints a TOML file that would set the same values, each line followed by where its value comes \
+from: `default`, `file PATH:LINE` or `command line`. Options of `check` given after `--` are \
+applied over the file, as `check` would apply them.
+
+Example:
+  cloudstorage-contract config -- --strict --deny api-version")]
+struct ConfigArgs {
+    #[command(flatten)]
+    config: config::Choice,
+    /// Options of `check`, after `--`.
+    #[arg(last = true, value_name = "CHECK-OPTIONS")]
+    check: Vec<OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,6 +262,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
             let sub = matches.subcommand_matches("check").unwrap_or(matches);
             check_command(args, sub)
         }
+        Command::Config(args) => config_command(&args),
         Command::Rules => rules_command(),
         Command::Explain { rule } => explain_command(&rule),
         Command::Sample(args) => sample_command(&args),
@@ -246,25 +274,13 @@ fn stdout_err(e: std::io::Error) -> crate::Error {
     crate::Error::io("<stdout>", e)
 }
 
-fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
-    let profile = if args.strict {
-        Profile::Strict
-    } else {
-        Profile::Default
-    };
-    // `check` prints verdicts, never the typed payload: the faster path without it.
-    let mut options = Options::default()
-        .profile(profile)
-        .max_bytes(args.max_bytes)
-        .keep_payload(false)
-        .engine(match args.engine {
-            EngineArg::OnePass => crate::Engine::OnePass,
-            EngineArg::Reference => crate::Engine::Reference,
-        });
-    if let Some(zone) = &args.time_zone {
-        options = options.time_zone(zone.as_str());
-    }
-    // Like rustc's lint flags, the last one for a rule wins: apply them in command-line order.
+/// `check`'s settings: its flags over the configuration file over the defaults.
+fn settings(
+    args: &CheckArgs,
+    matches: &ArgMatches,
+) -> Result<config::Settings<FormatArg, CheckKind>, crate::Error> {
+    let file = config::File::load(&args.config)?;
+    // Like rustc's lint flags, the last one for a rule wins: gather them in command-line order.
     let mut levels: Vec<(usize, Rule, Level)> = Vec::new();
     for (flag, level) in [
         ("allow", Level::Allow),
@@ -281,15 +297,43 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         }
     }
     levels.sort_by_key(|(index, ..)| *index);
-    for (_, rule, level) in levels {
-        options = options.level(rule, level);
+    let flags = levels
+        .into_iter()
+        .map(|(_, rule, level)| (rule, level))
+        .collect();
+    config::Settings::resolve(file, matches, flags)
+}
+
+fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
+    let settings = settings(&args, matches)?;
+    let profile = if settings.strict.value {
+        Profile::Strict
+    } else {
+        Profile::Default
+    };
+    let max_bytes = settings.max_bytes.value;
+    // `check` prints verdicts, never the typed payload: the faster path without it.
+    let mut options = Options::default()
+        .profile(profile)
+        .max_bytes(max_bytes)
+        .keep_payload(false)
+        .engine(match args.engine {
+            EngineArg::OnePass => crate::Engine::OnePass,
+            EngineArg::Reference => crate::Engine::Reference,
+        });
+    if let Some(zone) = settings.time_zone.value {
+        options = options.time_zone(zone);
+    }
+    // The file's levels, then the flags' in command-line order: the last one for a rule wins.
+    for (rule, level) in settings.levels {
+        options = options.level(rule, level.value);
     }
     let validator = Validator::new(options)?;
-    let jobs = match args.jobs {
+    let jobs = match settings.jobs.value {
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let format = Format::from(args.format);
+    let format = Format::from(settings.format.value);
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
@@ -300,7 +344,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         }
     };
     let config = check::Config {
-        kind: match args.kind {
+        kind: match settings.kind.value {
             CheckKind::Auto => None,
             CheckKind::Request => Some(Kind::Request),
             CheckKind::Response => Some(Kind::Response),
@@ -310,7 +354,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         format,
         color,
         quiet: args.quiet,
-        max_bytes: args.max_bytes,
+        max_bytes,
     };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let code = check::run(&validator, &config, &args.paths, out)?;
@@ -360,6 +404,40 @@ pub fn check_bytes(
     let mut out = Vec::new();
     let code = check::run_bytes(validator, &config, har, bytes, &mut out)?;
     Ok((code, out))
+}
+
+/// `config`: `check`'s settings from a command line of `check` with the options given, as
+/// `check` resolves them.
+fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
+    let mut argv: Vec<OsString> = vec!["cloudstorage-contract".into(), "check".into()];
+    argv.extend(args.config.flags());
+    argv.extend(args.check.iter().cloned());
+    // A path, which `check` requires: this one is never read.
+    argv.push("-".into());
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|matches| {
+            let sub = matches.subcommand_matches("check").cloned();
+            let sub = sub.unwrap_or_else(|| matches.clone());
+            CheckArgs::from_arg_matches(&sub).map(|check| (check, sub))
+        });
+    let (check, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+    };
+    let text = settings(&check, &matches)?.render();
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(stdout_err)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn rules_command() -> Result<ExitCode, crate::Error> {
