@@ -1013,3 +1013,27 @@ fn a_bad_file_is_a_usage_error_at_its_line_and_column() {
         "error: rule `invalid-json` cannot be allowed or downgraded: without it there is nothing to check\n"
     );
 }
+
+#[test]
+fn the_readme_configuration_example_is_what_config_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let file = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML example in the README");
+    let dir = configured("config-readme", file);
+    std::fs::create_dir(dir.join("captures")).unwrap();
+    let command = "$ cd captures && cloudstorage-contract config -- ";
+    let (flags, printed) = readme
+        .split(command)
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .and_then(|example| example.split_once('\n'))
+        .expect("a `config` example in the README");
+    let mut args = vec!["config", "--"];
+    args.extend(flags.split(' '));
+    let run = run_in(&dir.join("captures"), &args, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{printed}\n"));
+}
