@@ -42,6 +42,21 @@ pub enum Level {
     Deny,
 }
 
+#[cfg(feature = "cli")]
+impl Level {
+    /// Every level, from the mildest.
+    pub(crate) const ALL: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
+
+    /// `allow`, `warn` or `deny`: the flag (`--allow`) and the configuration file's value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
 /// Which stage of the validator checks a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
@@ -196,6 +211,19 @@ impl Rule {
     /// The rule with this id.
     pub fn from_id(id: &str) -> Option<Rule> {
         RULES.iter().find(|r| r.id == id).map(|r| r.rule)
+    }
+
+    /// The rule with this id, or a usage error that lists the ids; `context` follows the id in
+    /// the message, such as `` in `--allow` ``.
+    #[cfg(feature = "cli")]
+    pub(crate) fn by_id(id: &str, context: &str) -> Result<Rule, crate::Error> {
+        Rule::from_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+            crate::Error::usage(format!(
+                "unknown rule `{id}`{context}, expected one of: {} (see `cloudstorage-contract rules`)",
+                ids.join(", ")
+            ))
+        })
     }
 }
 

@@ -191,6 +191,29 @@ impl Options {
     }
 }
 
+/// Refuses a level that allows or downgrades a fatal rule (such as `invalid-json`: without
+/// JSON there is nothing to check).
+pub(crate) fn check_level(rule: Rule, level: Level) -> Result<(), Error> {
+    if rule.info().fatal && level != Level::Deny {
+        return Err(Error::usage(format!(
+            "rule `{rule}` cannot be allowed or downgraded: without it there is nothing to check"
+        )));
+    }
+    Ok(())
+}
+
+/// The IANA time zone `name`, from the bundled database, not the system's: the same verdict on
+/// every machine.
+pub(crate) fn time_zone(name: &str) -> Result<jiff::tz::TimeZone, Error> {
+    jiff::tz::TimeZoneDatabase::bundled()
+        .get(name)
+        .map_err(|_| {
+            Error::usage(format!(
+                "unknown time zone `{name}`, expected an IANA name such as `Asia/Shanghai`"
+            ))
+        })
+}
+
 /// A compiled contract: build it once, then validate any number of payloads, from any number
 /// of threads.
 ///
@@ -238,11 +261,7 @@ impl Validator {
             });
         }
         for &(rule, level) in &options.levels {
-            if rule.info().fatal && level != Level::Deny {
-                return Err(Error::usage(format!(
-                    "rule `{rule}` cannot be allowed or downgraded: without it there is nothing to check"
-                )));
-            }
+            check_level(rule, level)?;
             severities[rule as usize] = match level {
                 Level::Allow => None,
                 Level::Warn => Some(Severity::Warning),
@@ -252,12 +271,7 @@ impl Validator {
         let time_zone = match options.time_zone {
             None => None,
             Some(name) => {
-                // The bundled database, not the system's: the same verdict on every machine.
-                let zone = jiff::tz::TimeZoneDatabase::bundled().get(&name).map_err(|_| {
-                    Error::usage(format!(
-                        "unknown time zone `{name}`, expected an IANA name such as `Asia/Shanghai`"
-                    ))
-                })?;
+                let zone = time_zone(&name)?;
                 Some((name, zone))
             }
         };

@@ -1086,3 +1086,326 @@ fn colour_follows_the_flag_then_the_environment() {
     .unwrap();
     assert!(!String::from_utf8(json.stdout).unwrap().contains('\x1b'));
 }
+
+// --- the configuration file -----------------------------------------------------------------
+
+/// Snapshots `text` in `snapshots/` (top level) under `name`.
+fn snapshot_text(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(true);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// A scratch repository (a folder with `.git`) holding `cloudstorage-contract.toml` with `text`.
+fn configured(name: &str, text: &str) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir(dir.join(".git")).expect("a `.git` folder");
+    std::fs::write(dir.join("cloudstorage-contract.toml"), text).expect("a configuration file");
+    dir
+}
+
+/// The crate's `examples/` file `path`, by its absolute name (for runs in a scratch folder).
+fn example(path: &str) -> String {
+    root().join("examples").join(path).display().to_string()
+}
+
+#[test]
+fn config_prints_the_defaults_without_a_file() {
+    snapshot("config_defaults", &["config"], None, 0);
+}
+
+#[test]
+fn config_names_where_each_value_comes_from() {
+    let dir = configured(
+        "config-origins",
+        "# Shared by every pipeline.\n\
+         time-zone = \"Asia/Shanghai\"\n\
+         strict = true\n\
+         format = \"github\"\n\
+         jobs = 2\n\
+         \n\
+         [rules]\n\
+         single-digit-seconds = \"allow\"\n\
+         api-version = \"deny\"\n",
+    );
+    std::fs::create_dir(dir.join("captures")).unwrap();
+    let mut text = String::new();
+    for args in [
+        &["config"][..],
+        &[
+            "config",
+            "--",
+            "--format",
+            "json",
+            "--warn",
+            "single-digit-seconds",
+            "--allow",
+            "unknown-field",
+            "-j",
+            "1",
+        ],
+    ] {
+        let run = run_in(&dir.join("captures"), args, None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        text.push_str(&run.transcript(args));
+    }
+    snapshot_text("config_origins", &text);
+}
+
+#[test]
+fn the_file_sets_what_flags_would_and_flags_win() {
+    let page = example("page/response-success.json");
+    let page = page.as_str();
+    let in_use = example("valid/response-in-use.json");
+    let in_use = in_use.as_str();
+    // Without a file the page conforms with one warning.
+    let dir = configured("config-precedence", "");
+    let bare = run_in(&dir, &["check", page], None);
+    assert_eq!(bare.code, 0, "{}", bare.stderr);
+    assert!(
+        bare.stdout.contains("1 conforms, 0 violate, 2 warnings"),
+        "{}",
+        bare.stdout
+    );
+    let cases: &[(&str, &[&str], i32, &str)] = &[
+        // A level in the file applies; a flag for the same rule comes after it.
+        (
+            "[rules]\nsingle-digit-seconds = \"allow\"\n",
+            &[],
+            0,
+            "0 warnings",
+        ),
+        (
+            "[rules]\nsingle-digit-seconds = \"allow\"\n",
+            &["--warn", "single-digit-seconds"],
+            0,
+            "2 warnings",
+        ),
+        (
+            "[rules]\nsingle-digit-seconds = \"deny\"\n",
+            &[],
+            1,
+            "1 violates",
+        ),
+        (
+            "[rules]\nsingle-digit-seconds = \"deny\"\n",
+            &["--allow", "single-digit-seconds"],
+            0,
+            "0 warnings",
+        ),
+        // The file's levels apply after its `strict`, as the flags' do after `--strict`.
+        ("strict = true\n", &[], 1, "1 violates"),
+        (
+            "strict = true\n[rules]\nsingle-digit-seconds = \"warn\"\n",
+            &[],
+            0,
+            "2 warnings",
+        ),
+        (
+            "strict = true\n",
+            &["--warn", "single-digit-seconds"],
+            0,
+            "2 warnings",
+        ),
+        // Scalars: the flag, when given, wins.
+        (
+            "format = \"json\"\n",
+            &[],
+            0,
+            "\"summary\": {\"payloads\":1",
+        ),
+        (
+            "format = \"json\"\n",
+            &["--format", "human"],
+            0,
+            "checked 1 payload",
+        ),
+        ("max-bytes = 100\n", &[], 1, "error[too-large]"),
+        (
+            "max-bytes = 100\n",
+            &["--max-bytes", "100000"],
+            0,
+            "1 conforms",
+        ),
+        ("kind = \"request\"\n", &[], 1, "error[missing-field]"),
+        ("kind = \"request\"\n", &["--kind", "auto"], 0, "1 conforms"),
+    ];
+    for (file, flags, code, expected) in cases {
+        std::fs::write(dir.join("cloudstorage-contract.toml"), file).unwrap();
+        let mut args = vec!["check"];
+        args.extend_from_slice(flags);
+        args.push(page);
+        let run = run_in(&dir, &args, None);
+        assert_eq!(
+            run.code, *code,
+            "{file:?} {flags:?}\n{}{}",
+            run.stderr, run.stdout
+        );
+        assert!(
+            run.stdout.contains(expected),
+            "{file:?} {flags:?}: {}",
+            run.stdout
+        );
+    }
+    // A time zone from the file, and one from a flag over it.
+    std::fs::write(
+        dir.join("cloudstorage-contract.toml"),
+        "time-zone = \"Europe/Berlin\"\n",
+    )
+    .unwrap();
+    let berlin = run_in(&dir, &["check", in_use], None);
+    assert_eq!(berlin.code, 1);
+    assert!(
+        berlin.stdout.contains("error[zone-offset]"),
+        "{}",
+        berlin.stdout
+    );
+    let shanghai = run_in(
+        &dir,
+        &["check", "--time-zone", "Asia/Shanghai", in_use],
+        None,
+    );
+    assert_eq!(shanghai.code, 0, "{}", shanghai.stdout);
+    // `--no-config` reads none; `--config` names another.
+    let ignored = run_in(&dir, &["check", "--no-config", in_use], None);
+    assert_eq!(ignored.code, 0, "{}", ignored.stdout);
+    std::fs::write(dir.join("other.toml"), "time-zone = \"Asia/Shanghai\"\n").unwrap();
+    let other = run_in(&dir, &["check", "--config", "other.toml", in_use], None);
+    assert_eq!(other.code, 0, "{}", other.stdout);
+}
+
+#[test]
+fn the_file_is_found_up_to_the_repository_root() {
+    let dir = scratch("config-discovery");
+    std::fs::write(dir.join("cloudstorage-contract.toml"), "strict = true\n").unwrap();
+    let deep = dir.join("repo/a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    let mut text = String::new();
+    let mut config = |args: &[&str]| {
+        let run = run_in(&deep, args, None);
+        text.push_str(&run.transcript(args));
+        run
+    };
+    // The scratch folder lies inside this crate's repository: the file above is found.
+    assert_eq!(config(&["config"]).code, 0);
+    // A `.git` folder, or a `.git` file as in a worktree, ends the search.
+    std::fs::create_dir(dir.join("repo/.git")).unwrap();
+    config(&["config"]);
+    std::fs::remove_dir(dir.join("repo/.git")).unwrap();
+    std::fs::write(dir.join("repo/.git"), "gitdir: elsewhere\n").unwrap();
+    config(&["config"]);
+    // The nearest file wins; `--config` names one, `--no-config` ignores them.
+    std::fs::write(dir.join("repo/a/cloudstorage-contract.toml"), "jobs = 3\n").unwrap();
+    config(&["config"]);
+    std::fs::write(deep.join("mine.toml"), "kind = \"response\"\n").unwrap();
+    config(&["config", "--config", "mine.toml"]);
+    config(&["config", "--no-config"]);
+    let conflict = config(&["config", "--config", "mine.toml", "--no-config"]);
+    assert_eq!(conflict.code, 2);
+    snapshot_text("config_discovery", &text);
+    let conflict = run_in(
+        &deep,
+        &["check", "--no-config", "--config", "mine.toml", "-"],
+        None,
+    );
+    assert_eq!(conflict.code, 2);
+    assert!(
+        conflict.stderr.contains("cannot be used with"),
+        "{}",
+        conflict.stderr
+    );
+}
+
+#[test]
+fn a_bad_file_is_a_usage_error_at_its_line_and_column() {
+    let dir = configured("config-errors", "");
+    let cases: &[(&str, &[&str])] = &[
+        // Unknown keys, at any depth.
+        ("strict = true\ncolour = \"always\"\n", &[]),
+        ("[rules]\nunkown-field = \"allow\"\n", &[]),
+        ("[rules.wrong-type]\nlevel = \"deny\"\n", &[]),
+        // Values of the wrong type.
+        ("strict = \"yes\"\n", &[]),
+        ("jobs = 1.5\n", &[]),
+        ("max-bytes = \"16MiB\"\n", &[]),
+        ("format = 1\n", &[]),
+        ("rules = [\"wrong-type\"]\n", &[]),
+        ("[rules]\nwrong-type = 2\n", &[]),
+        // Values out of range or unknown, even when a flag would override them.
+        ("jobs = 0\n", &[]),
+        ("jobs = 0\n", &["--jobs", "1"]),
+        ("max-bytes = -1\n", &[]),
+        ("format = \"xml\"\n", &["--format", "json"]),
+        ("kind = \"both\"\n", &[]),
+        ("time-zone = \"Asia/Beijing\"\n", &[]),
+        ("[rules]\nwrong-type = \"error\"\n", &[]),
+        // A fatal rule cannot be allowed or downgraded, from the file as from a flag.
+        ("[rules]\n  invalid-json = \"warn\"\n", &[]),
+        // TOML syntax: a bad value, a key twice, an unclosed table.
+        ("time-zone = Asia/Shanghai\n", &[]),
+        ("strict = true\nstrict = false\n", &[]),
+        ("[rules\n", &[]),
+        // Columns count characters; text from the file is escaped.
+        ("# réglages\n[rules]\n\"订单\\u001b[31m\" = \"deny\"\n", &[]),
+    ];
+    let located = regex::Regex::new(r"^error: cloudstorage-contract\.toml:\d+:\d+: \S").unwrap();
+    let mut text = String::new();
+    for (file, flags) in cases {
+        std::fs::write(dir.join("cloudstorage-contract.toml"), file).unwrap();
+        let mut args = vec!["check"];
+        args.extend_from_slice(flags);
+        args.push("-");
+        let run = run_in(&dir, &args, Some(b"{\"code\": 460, \"data\": null}"));
+        assert_eq!(run.code, 2, "{file:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{file:?}");
+        assert!(located.is_match(&run.stderr), "{file:?}: {}", run.stderr);
+        assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        // `config` refuses the same file with the same words.
+        let config = run_in(&dir, &["config"], None);
+        assert_eq!((config.code, &config.stderr), (2, &run.stderr), "{file:?}");
+        text.push_str(&format!("--- {}\n{file}", args.join(" ")));
+        text.push_str(&run.stderr);
+    }
+    snapshot_text("config_errors", &text);
+    // A file named but missing; flags refused as the validator refuses them.
+    let missing = run_in(&dir, &["check", "--config", "nope.toml", "-"], None);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.starts_with("error: `nope.toml`: "),
+        "{}",
+        missing.stderr
+    );
+    std::fs::write(dir.join("cloudstorage-contract.toml"), "").unwrap();
+    let fatal = run_in(&dir, &["config", "--", "--allow", "invalid-json"], None);
+    assert_eq!(fatal.code, 2);
+    assert_eq!(
+        fatal.stderr,
+        "error: rule `invalid-json` cannot be allowed or downgraded: without it there is nothing to check\n"
+    );
+}
+
+#[test]
+fn the_readme_configuration_example_is_what_config_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let file = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML example in the README");
+    let dir = configured("config-readme", file);
+    std::fs::create_dir(dir.join("captures")).unwrap();
+    let command = "$ cd captures && cloudstorage-contract config -- ";
+    let (flags, printed) = readme
+        .split(command)
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .and_then(|example| example.split_once('\n'))
+        .expect("a `config` example in the README");
+    let mut args = vec!["config", "--"];
+    args.extend(flags.split(' '));
+    let run = run_in(&dir.join("captures"), &args, None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{printed}\n"));
+}

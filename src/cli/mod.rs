@@ -5,10 +5,12 @@
 
 mod check;
 mod color;
+mod config;
 mod har;
 mod inputs;
 mod output;
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,8 @@ struct Cli {
 enum Command {
     /// Check payloads: JSON files, NDJSON files, HAR captures, directories or stdin.
     Check(CheckArgs),
+    /// Print the settings `check` uses here, and where each comes from.
+    Config(ConfigArgs),
     /// List the rules: id, default severity, summary.
     Rules,
     /// Explain a rule, with a failing and a passing example.
@@ -88,6 +92,11 @@ Exit status:
   0  every payload conforms (warnings allowed)
   1  at least one payload violates the contract
   2  a usage error, an unreadable input, or an internal failure (`error: ...` on stderr)
+
+Configuration:
+  `cloudstorage-contract.toml`, in the current directory or the nearest parent up to the
+  repository root, sets `time-zone`, `strict`, `max-bytes`, `jobs`, `format`, `kind` and
+  `[rules]` levels; flags override it. `cloudstorage-contract config` shows what applies.
 
 Examples:
   cloudstorage-contract check examples/valid examples/page
@@ -152,6 +161,24 @@ struct CheckArgs {
     /// Schema through the `jsonschema` crate. Both report the same findings.
     #[arg(long, value_enum, default_value_t = EngineArg::OnePass)]
     engine: EngineArg,
+    #[command(flatten)]
+    config: config::Choice,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints a TOML file that would set the same values, each line followed by where its value comes \
+from: `default`, `file PATH:LINE` or `command line`. Options of `check` given after `--` are \
+applied over the file, as `check` would apply them.
+
+Example:
+  cloudstorage-contract config -- --strict --deny api-version")]
+struct ConfigArgs {
+    #[command(flatten)]
+    config: config::Choice,
+    /// Options of `check`, after `--`.
+    #[arg(last = true, value_name = "CHECK-OPTIONS")]
+    check: Vec<OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -271,6 +298,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
             let sub = matches.subcommand_matches("check").unwrap_or(matches);
             check_command(args, sub)
         }
+        Command::Config(args) => config_command(&args),
         Command::Rules => rules_command(),
         Command::Explain { rule } => explain_command(&rule),
         Command::Sample(args) => sample_command(&args),
@@ -345,36 +373,13 @@ fn stdout_err(e: std::io::Error) -> crate::Error {
     crate::Error::io("<stdout>", e)
 }
 
-/// The rule with this id, or a usage error that lists the ids.
-fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
-    Rule::from_id(id).ok_or_else(|| {
-        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        crate::Error::usage(format!(
-            "unknown rule `{id}`{flag}, expected one of: {} (see `cloudstorage-contract rules`)",
-            ids.join(", ")
-        ))
-    })
-}
-
-fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
-    let profile = if args.strict {
-        Profile::Strict
-    } else {
-        Profile::Default
-    };
-    // `check` prints verdicts, never the typed payload: the faster path without it.
-    let mut options = Options::default()
-        .profile(profile)
-        .max_bytes(args.max_bytes)
-        .keep_payload(false)
-        .engine(match args.engine {
-            EngineArg::OnePass => crate::Engine::OnePass,
-            EngineArg::Reference => crate::Engine::Reference,
-        });
-    if let Some(zone) = &args.time_zone {
-        options = options.time_zone(zone.as_str());
-    }
-    // Like rustc's lint flags, the last one for a rule wins: apply them in command-line order.
+/// `check`'s settings: its flags over the configuration file over the defaults.
+fn settings(
+    args: &CheckArgs,
+    matches: &ArgMatches,
+) -> Result<config::Settings<FormatArg, CheckKind>, crate::Error> {
+    let file = config::File::load(&args.config)?;
+    // Like rustc's lint flags, the last one for a rule wins: gather them in command-line order.
     let mut levels: Vec<(usize, Rule, Level)> = Vec::new();
     for (flag, level) in [
         ("allow", Level::Allow),
@@ -387,19 +392,47 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
             continue;
         };
         for (id, index) in values.zip(indices) {
-            levels.push((index, rule_by_id(id, &format!(" in `--{flag}`"))?, level));
+            levels.push((index, Rule::by_id(id, &format!(" in `--{flag}`"))?, level));
         }
     }
     levels.sort_by_key(|(index, ..)| *index);
-    for (_, rule, level) in levels {
-        options = options.level(rule, level);
+    let flags = levels
+        .into_iter()
+        .map(|(_, rule, level)| (rule, level))
+        .collect();
+    config::Settings::resolve(file, matches, flags)
+}
+
+fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
+    let settings = settings(&args, matches)?;
+    let profile = if settings.strict.value {
+        Profile::Strict
+    } else {
+        Profile::Default
+    };
+    let max_bytes = settings.max_bytes.value;
+    // `check` prints verdicts, never the typed payload: the faster path without it.
+    let mut options = Options::default()
+        .profile(profile)
+        .max_bytes(max_bytes)
+        .keep_payload(false)
+        .engine(match args.engine {
+            EngineArg::OnePass => crate::Engine::OnePass,
+            EngineArg::Reference => crate::Engine::Reference,
+        });
+    if let Some(zone) = settings.time_zone.value {
+        options = options.time_zone(zone);
+    }
+    // The file's levels, then the flags' in command-line order: the last one for a rule wins.
+    for (rule, level) in settings.levels {
+        options = options.level(rule, level.value);
     }
     let validator = Validator::new(options)?;
-    let jobs = match args.jobs {
+    let jobs = match settings.jobs.value {
         Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
-    let format = Format::from(args.format);
+    let format = Format::from(settings.format.value);
     let outputs: Vec<(Format, PathBuf)> = args
         .output
         .iter()
@@ -408,7 +441,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
     color::choose(args.color);
     let color = color::stdout();
     let config = check::Config {
-        kind: match args.kind {
+        kind: match settings.kind.value {
             CheckKind::Auto => None,
             CheckKind::Request => Some(Kind::Request),
             CheckKind::Response => Some(Kind::Response),
@@ -418,7 +451,7 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         format,
         color,
         quiet: args.quiet,
-        max_bytes: args.max_bytes,
+        max_bytes,
         walk: inputs::Walk {
             ignore_files: !args.no_ignore,
             skip_hidden: !args.hidden,
@@ -501,6 +534,40 @@ pub fn check_bytes(
     Ok((code, out))
 }
 
+/// `config`: `check`'s settings from a command line of `check` with the options given, as
+/// `check` resolves them.
+fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
+    let mut argv: Vec<OsString> = vec!["cloudstorage-contract".into(), "check".into()];
+    argv.extend(args.config.flags());
+    argv.extend(args.check.iter().cloned());
+    // A path, which `check` requires: this one is never read.
+    argv.push("-".into());
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|matches| {
+            let sub = matches.subcommand_matches("check").cloned();
+            let sub = sub.unwrap_or_else(|| matches.clone());
+            CheckArgs::from_arg_matches(&sub).map(|check| (check, sub))
+        });
+    let (check, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+    };
+    let text = settings(&check, &matches)?.render();
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(stdout_err)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn rules_command() -> Result<ExitCode, crate::Error> {
     let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut text = String::new();
@@ -520,7 +587,7 @@ fn rules_command() -> Result<ExitCode, crate::Error> {
 }
 
 fn explain_command(id: &str) -> Result<ExitCode, crate::Error> {
-    let rule = rule_by_id(id, "")?;
+    let rule = Rule::by_id(id, "")?;
     let text = crate::explain::explain(rule.info())?;
     std::io::stdout()
         .lock()
