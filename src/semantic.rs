@@ -340,9 +340,10 @@ fn single_digit_seconds(sink: &mut impl Sink, t: &LocalTime, pointer: &'static s
     message.push('`');
     message.push_str(name);
     message.push_str("` is \"");
-    t.push_text(&mut message);
-    message.push_str("\" with a single-digit seconds field, expected \"");
-    t.push_canonical_text(&mut message);
+    t.push_text_and_canonical(
+        "\" with a single-digit seconds field, expected \"",
+        &mut message,
+    );
     message.push('"');
     sink.push(
         Rule::SingleDigitSeconds,

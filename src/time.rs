@@ -111,6 +111,26 @@ impl LocalTime {
         self.render(self.canonical, out);
     }
 
+    /// Appends [`LocalTime::text`], `between`, then the canonical text, working the digits out
+    /// once: the single-digit-seconds message holds both, and the page's form puts it in every
+    /// payload.
+    pub(crate) fn push_text_and_canonical(&self, between: &str, out: &mut String) {
+        let v = self.value;
+        let Some(head) = date_time_digits(v, b' ') else {
+            self.push_text(out);
+            out.push_str(between);
+            self.push_canonical_text(out);
+            return;
+        };
+        let head = ascii(&head);
+        let (seconds, from) = seconds_digits(v, self.canonical);
+        out.push_str(head);
+        out.push_str(ascii(&seconds[from..]));
+        out.push_str(between);
+        out.push_str(head);
+        out.push_str(ascii(&seconds));
+    }
+
     /// Appends the text with two-digit seconds or not, without the formatting machinery:
     /// every message about a local time holds it.
     fn render(&self, canonical: bool, out: &mut String) {
@@ -593,5 +613,20 @@ mod tests {
     fn regex_lite(pattern: &str) -> impl Fn(&str) -> bool {
         let v = jsonschema::validator_for(&serde_json::json!({ "pattern": pattern })).unwrap();
         move |s| v.is_valid(&serde_json::json!(s))
+    }
+
+    #[test]
+    fn a_text_and_its_canonical_form_in_one_go() {
+        for (text, canonical) in [
+            ("2020-08-25 10:00:0", "2020-08-25 10:00:00"),
+            ("2020-08-25 10:00:09", "2020-08-25 10:00:09"),
+            ("0001-01-01 00:00:5", "0001-01-01 00:00:05"),
+        ] {
+            let t: LocalTime = text.parse().expect("a local time");
+            let mut out = String::from(">");
+            t.push_text_and_canonical(" | ", &mut out);
+            assert_eq!(out, format!(">{text} | {canonical}"));
+            assert_eq!(t.text(), text);
+        }
     }
 }
