@@ -989,6 +989,40 @@ fn bad_outputs_are_usage_errors() {
         assert!(run.stderr.contains(says), "{value}: {}", run.stderr);
     }
     let dir = scratch("bad-output");
+    // Two outputs to one file, and an input that an output would empty before it is read.
+    std::fs::copy(
+        root().join("examples/valid/response-in-use.json"),
+        dir.join("in.json"),
+    )
+    .unwrap();
+    for (args, says) in [
+        (
+            &[
+                "--output",
+                "json=a.json",
+                "--output",
+                "sarif=./a.json",
+                "in.json",
+            ][..],
+            "two `--output`s write `./a.json`",
+        ),
+        (
+            &["--output", "json=./in.json", "in.json"][..],
+            "`./in.json` is both an input and an `--output` file",
+        ),
+    ] {
+        let run = run_in(&dir, &[&["check"][..], args].concat(), None);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+    assert!(
+        std::fs::read(dir.join("in.json")).unwrap().len() > 100,
+        "the input is intact"
+    );
+    assert!(
+        !dir.join("a.json").exists(),
+        "nothing is written before the run is refused"
+    );
     let missing = format!("json={}", dir.join("no/such/dir/x.json").display());
     let run = run(&["check", "--output", &missing, "examples/valid"]);
     assert_eq!(run.code, 2);

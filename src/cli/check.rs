@@ -366,18 +366,15 @@ pub(crate) fn run(
     out: impl Write,
 ) -> Result<u8, Error> {
     let mut inputs = inputs::inputs(paths, config.ndjson, config.walk)?;
-    let files = output::create(&config.outputs)?;
+    let files = output::create(&config.outputs, paths)?;
     // A report is never read as an input, even where a folder walk finds it.
-    let written: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
-        .collect();
+    let written: Vec<PathBuf> = files.iter().map(|f| output::identity(&f.path)).collect();
     if !written.is_empty() {
         inputs.retain(|input| {
             input
                 .path
                 .as_ref()
-                .is_none_or(|p| std::fs::canonicalize(p).map_or(true, |p| !written.contains(&p)))
+                .is_none_or(|p| !written.contains(&output::identity(p)))
         });
     }
     run_with(validator, config, out, files, |checker, sink| {

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::report::{self, Checked, Summary, human, sarif};
@@ -143,8 +143,30 @@ pub(crate) struct OutputFile {
 ///
 /// # Errors
 ///
-/// A file that cannot be created.
-pub(crate) fn create(outputs: &[(Format, PathBuf)]) -> Result<Vec<OutputFile>, Error> {
+/// A file that cannot be created; two outputs to one file; an output that is a path `named` on
+/// the command line as an input (it would be emptied before it is read).
+pub(crate) fn create(
+    outputs: &[(Format, PathBuf)],
+    named: &[PathBuf],
+) -> Result<Vec<OutputFile>, Error> {
+    let named: Vec<PathBuf> = named.iter().map(|p| identity(p)).collect();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for (_, path) in outputs {
+        let id = identity(path);
+        if seen.contains(&id) {
+            return Err(Error::usage(format!(
+                "two `--output`s write `{}`",
+                path.display()
+            )));
+        }
+        if named.contains(&id) {
+            return Err(Error::usage(format!(
+                "`{}` is both an input and an `--output` file",
+                path.display()
+            )));
+        }
+        seen.push(id);
+    }
     outputs
         .iter()
         .map(|(format, path)| {
@@ -156,4 +178,20 @@ pub(crate) fn create(outputs: &[(Format, PathBuf)]) -> Result<Vec<OutputFile>, E
             })
         })
         .collect()
+}
+
+/// Which file `path` is: its canonical form when it exists, or its folder's with its name, so
+/// that `a.json` and `./a.json` are one file, existing or not.
+pub(crate) fn identity(path: &Path) -> PathBuf {
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        return canonical;
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(parent), path.file_name()) {
+        (Ok(parent), Some(name)) => parent.join(name),
+        _ => path.to_owned(),
+    }
 }
