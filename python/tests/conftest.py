@@ -13,6 +13,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Spark's Python workers (`python -m pyspark.daemon`) and the job's process start in the current
+# directory; from `python/`, its `cloudstorage_contract/` sources (without the compiled module)
+# would shadow the installed package. Python 3.11 leaves the directory off `sys.path` with this.
+os.environ["PYTHONSAFEPATH"] = "1"
+
 
 @pytest.fixture(scope="session")
 def cli() -> Path:

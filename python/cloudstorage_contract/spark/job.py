@@ -4,8 +4,8 @@
 
 INPUT is a file, a directory (read recursively, hidden files left out) or a glob, as Spark's
 text source reads them; `.gz` files are decompressed. Each non-blank line is a payload, as for
-`check --ndjson`: a line is ended by `\\n` only (a `\\r` before it is JSON whitespace), and a
-line of ASCII whitespace only is skipped.
+`check --ndjson`: a line is ended by `\\n` (a `\\r` before it is dropped), a line of ASCII
+whitespace only is skipped, and the payload's bytes reach the validator as they are.
 
 DIR gets Parquet files with one row per payload: `file` (the file's URI as Spark names it),
 `line` (the payload's line in that file, blank lines counted), and `conforms`, `errors`,
@@ -89,7 +89,14 @@ def numbered(spark, inputs: Sequence[str]):
         .select(
             "file",
             (F.col("_first_line") + F.col("_id") - F.col("_first_id")).cast("int").alias("line"),
-            "value",
+            # As bytes, as `check` reads them: Spark's string functions would turn bytes that
+            # are not UTF-8 into U+FFFD. The `\r` of a `\r\n` line end goes, as in `check`.
+            F.when(
+                F.col("value").endswith("\r"),
+                F.expr("substring(cast(value as binary), 1, octet_length(value) - 1)"),
+            )
+            .otherwise(F.col("value").cast("binary"))
+            .alias("value"),
         )
     )
 
