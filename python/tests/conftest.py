@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # directory; from `python/`, its `cloudstorage_contract/` sources (without the compiled module)
 # would shadow the installed package. Python 3.11 leaves the directory off `sys.path` with this.
 os.environ["PYTHONSAFEPATH"] = "1"
+# Spark's Python workers are this Python (with the package), not the first `python3` on PATH.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 @pytest.fixture(scope="session")

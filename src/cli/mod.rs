@@ -247,8 +247,8 @@ fn stdout_err(e: std::io::Error) -> crate::Error {
 }
 
 /// The rule with this id, or a usage error that lists the ids; `flag` names where the id was
-/// given (` in `--allow``), or is empty. Also the Python package's wording: not a stable
-/// interface.
+/// given, such as `" in `--allow`"`, or is empty. Also the Python package's wording: not a
+/// stable interface.
 #[doc(hidden)]
 pub fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
     Rule::from_id(id).ok_or_else(|| {

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -134,6 +135,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     from pyspark.sql import SparkSession
 
+    local = args.master is None or args.master.startswith("local")
+    if local and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        # Run by `python -m` on this machine (not by `spark-submit`): the workers are this
+        # Python, which has the package, rather than whichever `python3` is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("cloudstorage-contract")
     if args.master:
         builder = builder.master(args.master)
