@@ -69,6 +69,12 @@ def check(
 
     Each task validates on one thread: Spark already runs one task per core.
     """
+    return _check(df, column, time_zone, strict, keep=True)
+
+
+def _check(df, column, time_zone, strict, keep: bool):
+    """`check`; without `keep`, the payload column is left out of the result, so that the
+    payloads do not travel back from Python to the JVM (the job drops them anyway)."""
     from pyspark.sql.types import BinaryType, StringType, StructType
 
     Validator(time_zone=time_zone, strict=strict)  # a bad option fails here, not in a task
@@ -86,8 +92,9 @@ def check(
         raise ValueError(
             f"the DataFrame already has a column named {', '.join(f'`{n}`' for n in taken)}"
         )
-    schema = StructType(fields + result_fields())
     index = names.index(column)
+    kept = [i for i in range(len(fields)) if keep or i != index]
+    schema = StructType([fields[i] for i in kept] + result_fields())
 
     def run(batches: Iterator["pyarrow.RecordBatch"]) -> Iterator["pyarrow.RecordBatch"]:
         import pyarrow as pa
@@ -96,8 +103,8 @@ def check(
         for batch in batches:
             result = validator.check_arrow(batch.column(index), jobs=1)
             yield pa.RecordBatch.from_arrays(
-                batch.columns + result.columns,
-                names=batch.schema.names + result.schema.names,
+                [batch.column(i) for i in kept] + result.columns,
+                names=[batch.schema.names[i] for i in kept] + result.schema.names,
             )
 
     return df.mapInArrow(run, schema)

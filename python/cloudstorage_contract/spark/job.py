@@ -34,7 +34,7 @@ import sys
 from typing import Optional, Sequence
 
 from cloudstorage_contract._native import Validator, summary_json
-from cloudstorage_contract.spark import check
+from cloudstorage_contract.spark import _check
 
 #: A blank line, as `check` skips it: ASCII whitespace only (Rust's `is_ascii_whitespace`).
 BLANK = r"^[ \t\n\f\r]*$"
@@ -108,8 +108,8 @@ def run(
     """Checks `inputs`, writes the rows to `output`, and returns the summary object's JSON."""
     from pyspark.sql import functions as F
 
-    checked = check(numbered(spark, inputs), "value", time_zone=time_zone, strict=strict)
-    checked.drop("value").write.parquet(output)
+    checked = _check(numbered(spark, inputs), "value", time_zone, strict, keep=False)
+    checked.write.parquet(output)
     counts = (
         spark.read.parquet(output)
         .agg(
