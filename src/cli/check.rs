@@ -1398,16 +1398,27 @@ fn check_job(
         line: job.line,
         entry: None,
     };
-    let first_line = job.line.unwrap_or(1);
     let bytes = match &job.content {
         Content::Bytes(range) => batch.bytes(range),
         Content::TooLarge(len) => return too_large(origin, *len, config.max_bytes),
     };
-    let mut report = match config.kind {
+    let report = match config.kind {
         None => validator.validate(bytes),
         Some(Kind::Request) => validator.validate_request(bytes),
         Some(Kind::Response) => validator.validate_response(bytes),
     };
+    placed(report, origin, bytes, want_source)
+}
+
+/// A report on `bytes`, a payload that starts on `origin.line` (or line 1) of its file, with its
+/// findings placed in that file, and their source lines when `want_source`.
+pub(crate) fn placed(
+    mut report: Report,
+    origin: Origin,
+    bytes: &[u8],
+    want_source: bool,
+) -> Checked {
+    let first_line = origin.line.unwrap_or(1);
     let lines = (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(bytes));
     // The report's strings move into the findings: nothing is copied.
     let findings = std::mem::take(&mut report.diagnostics)

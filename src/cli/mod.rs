@@ -373,6 +373,14 @@ fn stdout_err(e: std::io::Error) -> crate::Error {
     crate::Error::io("<stdout>", e)
 }
 
+/// The rule with this id, or the command line's usage error that lists the ids; `flag` names
+/// where the id was given, such as `" in `--allow`"`, or is empty. For the Python package
+/// (`python/`), so that its messages are the command line's: not a stable interface.
+#[doc(hidden)]
+pub fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
+    Rule::by_id(id, flag)
+}
+
 /// `check`'s settings: its flags over the configuration file over the defaults.
 fn settings(
     args: &CheckArgs,
@@ -568,6 +576,44 @@ fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One payload's object in `check --format json`: `report`, on a payload of `file` that starts
+/// on `line` (an NDJSON line; `None` for a whole file), its findings placed in the file as
+/// `check` places them. For the Python package (`python/`): not a stable interface.
+#[doc(hidden)]
+pub fn json_payload(report: &crate::Report, file: &str, line: Option<u32>) -> String {
+    let origin = crate::report::Origin {
+        file: file.into(),
+        line,
+        entry: None,
+    };
+    let checked = check::placed(report.clone(), origin, &[], false);
+    let mut out = Vec::new();
+    crate::report::json::payload(&mut out, &checked);
+    // The renderer writes JSON, which is UTF-8.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `summary` object of `check --format json` for these counts (`skipped`: HAR entries).
+/// For the Python package (`python/`): not a stable interface.
+#[doc(hidden)]
+pub fn json_summary(
+    payloads: usize,
+    conforming: usize,
+    violating: usize,
+    errors: usize,
+    warnings: usize,
+    skipped: usize,
+) -> String {
+    crate::report::json::summary_object(&crate::report::Summary {
+        payloads,
+        conforming,
+        violating,
+        errors,
+        warnings,
+        skipped,
+    })
+}
+
 fn rules_command() -> Result<ExitCode, crate::Error> {
     let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut text = String::new();
@@ -688,4 +734,54 @@ fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
             .map_err(stdout_err)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the Python package's `Report.to_dict()` and summary print is what `check` prints.
+    #[test]
+    fn json_payload_and_summary_are_what_check_prints() {
+        let validator = Validator::new(Options::default().keep_payload(false)).unwrap();
+        let mut input = String::from("\n");
+        for seed in 0..40 {
+            let sample = if seed % 3 == 0 {
+                crate::sample::conforming(Kind::Response, seed)
+            } else {
+                crate::sample::near_miss(Kind::Response, seed)
+            };
+            input.push_str(&sample.text);
+            input.push_str("\n\n");
+        }
+        let (_, out) = check_bytes(&validator, false, "json", 1 << 20, input.as_bytes()).unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let printed = document["payloads"].as_array().unwrap();
+        let mut counts = [0; 5];
+        let mut compared = 0;
+        for (i, text) in input.lines().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let line = u32::try_from(i + 1).unwrap();
+            let report = validator.validate(text.as_bytes());
+            let ours: serde_json::Value =
+                serde_json::from_str(&json_payload(&report, "<bytes>", Some(line))).unwrap();
+            assert_eq!(ours, printed[compared], "line {line}");
+            compared += 1;
+            counts[0] += 1;
+            counts[1] += usize::from(report.conforms());
+            counts[2] += usize::from(!report.conforms());
+            counts[3] += report.error_count();
+            counts[4] += report.warning_count();
+        }
+        assert_eq!(compared, printed.len());
+        assert!(counts[1] > 0 && counts[2] > 0, "mixed verdicts: {counts:?}");
+        let [payloads, conforming, violating, errors, warnings] = counts;
+        let summary: serde_json::Value = serde_json::from_str(&json_summary(
+            payloads, conforming, violating, errors, warnings, 0,
+        ))
+        .unwrap();
+        assert_eq!(summary, document["summary"]);
+    }
 }

@@ -184,6 +184,11 @@ fn diagnostics(checked: &Checked) -> Vec<DiagnosticOut<'_>> {
 
 /// The summary and the document's end.
 pub(crate) fn end(summary: &Summary) -> String {
+    format!("\n],\n\"summary\": {}}}\n", summary_object(summary))
+}
+
+/// The `summary` object: `{"payloads":…,"conforming":…,…,"skipped":…}`.
+pub(crate) fn summary_object(summary: &Summary) -> String {
     let out = SummaryOut {
         payloads: summary.payloads,
         conforming: summary.conforming,
@@ -192,10 +197,7 @@ pub(crate) fn end(summary: &Summary) -> String {
         warnings: summary.warnings,
         skipped: summary.skipped,
     };
-    format!(
-        "\n],\n\"summary\": {}}}\n",
-        serde_json::to_string(&out).unwrap_or_default()
-    )
+    serde_json::to_string(&out).unwrap_or_default()
 }
 
 #[cfg(test)]

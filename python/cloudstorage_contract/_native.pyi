@@ -1,0 +1,97 @@
+"""Type stubs of the compiled module; the classes are re-exported by `cloudstorage_contract`."""
+
+from typing import Any, Literal, Optional, Union
+
+import pyarrow
+
+__version__: str
+
+class Diagnostic:
+    """One finding: the rule it breaks, where, and what is wrong."""
+
+    @property
+    def rule(self) -> str:
+        """The rule's id, such as `"wrong-type"`."""
+    @property
+    def severity(self) -> Literal["error", "warning"]:
+        """After the profile and any levels."""
+    @property
+    def pointer(self) -> str:
+        """The RFC 6901 JSON Pointer of the offending value (`""` for the whole document)."""
+    @property
+    def line(self) -> int:
+        """The 1-based line in the payload."""
+    @property
+    def column(self) -> int:
+        """The 1-based column in the payload, in characters."""
+    @property
+    def message(self) -> str:
+        """What is wrong: the value and what was expected."""
+    @property
+    def hint(self) -> Optional[str]:
+        """A likely cause or a way out, when one is known."""
+
+class Report:
+    """The verdict on one payload; a payload that breaks the contract is a report, not an error."""
+
+    @property
+    def conforms(self) -> bool:
+        """No errors (warnings allowed)."""
+    @property
+    def errors(self) -> int: ...
+    @property
+    def warnings(self) -> int: ...
+    @property
+    def dropped(self) -> int:
+        """Findings left out over the maximum kept (100)."""
+    @property
+    def kind(self) -> Optional[Literal["request", "response"]]:
+        """`None` when the payload is not an object that tells."""
+    @property
+    def diagnostics(self) -> list[Diagnostic]: ...
+    def to_dict(self, file: str = "<stdin>", line: Optional[int] = None) -> dict[str, Any]:
+        """One payload object of `check --format json`, for a payload of `file` starting on
+        `line` (an NDJSON line; `None` for a whole file)."""
+
+class Exchange:
+    """A request's and its response's reports."""
+
+    @property
+    def request(self) -> Report: ...
+    @property
+    def response(self) -> Report:
+        """The response on its own, plus any `exchange-mismatch` with the request."""
+    @property
+    def conforms(self) -> bool: ...
+
+class Validator:
+    """A compiled contract: build it once, validate any number of payloads from any thread."""
+
+    def __init__(
+        self,
+        time_zone: Optional[str] = None,
+        strict: bool = False,
+        levels: Optional[dict[str, Literal["allow", "warn", "deny"]]] = None,
+    ) -> None:
+        """Raises `ValueError` with the command line's message for a bad argument."""
+    def validate(
+        self,
+        payload: Union[bytes, str],
+        kind: Literal["auto", "request", "response"] = "auto",
+    ) -> Report: ...
+    def validate_exchange(
+        self, request: Union[bytes, str], response: Union[bytes, str]
+    ) -> Exchange: ...
+    def check_arrow(self, values: pyarrow.Array, jobs: Optional[int] = None) -> pyarrow.RecordBatch:
+        """One row per value: `conforms`, `errors`, `warnings`, `diagnostics`; a null value
+        gets a null row."""
+
+def summary_json(
+    payloads: int,
+    conforming: int,
+    violating: int,
+    errors: int,
+    warnings: int,
+    skipped: int = 0,
+) -> str:
+    """The summary object of `check --format json`, as JSON text."""

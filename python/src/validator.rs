@@ -1,0 +1,190 @@
+//! `Validator`: the crate's validator, built from keyword arguments as `check` builds it from
+//! its flags.
+
+use std::borrow::Cow;
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use cloudstorage_contract as contract;
+use contract::{Level, Options, Profile};
+
+use crate::report::{Exchange, Report};
+
+/// A compiled contract: build it once, then validate any number of payloads, from any number of
+/// threads.
+///
+/// `time_zone` is an IANA name such as `"Asia/Shanghai"`: each local time must then match the
+/// zone's offset at its instant (otherwise any real offset passes). `strict` makes every
+/// warning an error. `levels` maps rule ids to `"allow"`, `"warn"` or `"deny"`, applied after
+/// `strict`, like `check --allow/--warn/--deny`. A bad argument raises `ValueError` with the
+/// message the command line gives.
+#[pyclass(frozen, module = "cloudstorage_contract")]
+pub(crate) struct Validator {
+    pub(crate) inner: contract::Validator,
+    /// The arguments that differ from the defaults, for `repr`.
+    arguments: String,
+}
+
+/// The library's error as a Python exception: `ValueError` for a bad argument.
+pub(crate) fn to_py(e: &contract::Error) -> PyErr {
+    if e.is_usage() {
+        PyValueError::new_err(e.to_string())
+    } else {
+        PyRuntimeError::new_err(e.to_string())
+    }
+}
+
+/// A string as Python's `repr` shows the plain ones: in single quotes.
+fn repr(s: &str) -> String {
+    format!("'{}'", s.escape_default())
+}
+
+/// What `kind=` says: `None` for `"auto"`.
+fn kind(kind: &str) -> PyResult<Option<contract::Kind>> {
+    match kind {
+        "auto" => Ok(None),
+        "request" => Ok(Some(contract::Kind::Request)),
+        "response" => Ok(Some(contract::Kind::Response)),
+        other => Err(PyValueError::new_err(format!(
+            "unknown kind `{other}`, expected one of: auto, request, response"
+        ))),
+    }
+}
+
+/// A payload's bytes: `bytes` as they are, `str` as UTF-8.
+fn payload_bytes<'a>(payload: &'a Bound<'_, PyAny>, name: &str) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(bytes) = payload.cast::<PyBytes>() {
+        return Ok(Cow::Borrowed(bytes.as_bytes()));
+    }
+    if let Ok(text) = payload.cast::<PyString>() {
+        // The stable ABI of Python 3.9 has no borrowed UTF-8 view of a `str`: this may copy.
+        return Ok(match text.to_cow()? {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        });
+    }
+    Err(PyTypeError::new_err(format!(
+        "`{name}` is {}, expected bytes or str",
+        payload.get_type().name()?
+    )))
+}
+
+#[pymethods]
+impl Validator {
+    #[new]
+    #[pyo3(signature = (time_zone=None, strict=false, levels=None))]
+    fn new(
+        time_zone: Option<&str>,
+        strict: bool,
+        levels: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        // Verdicts only: the Python classes do not carry the typed payload.
+        let mut options = Options::default()
+            .profile(if strict {
+                Profile::Strict
+            } else {
+                Profile::Default
+            })
+            .keep_payload(false);
+        let mut arguments = String::new();
+        if let Some(zone) = time_zone {
+            options = options.time_zone(zone);
+            arguments.push_str(&format!(" time_zone={}", repr(zone)));
+        }
+        if strict {
+            arguments.push_str(" strict=True");
+        }
+        let mut shown = Vec::new();
+        for (id, level) in levels.into_iter().flat_map(|d| d.iter()) {
+            let id: String = id.extract().map_err(|_| {
+                PyTypeError::new_err("`levels` maps rule ids (str) to levels (str)")
+            })?;
+            let level: String = level.extract().map_err(|_| {
+                PyTypeError::new_err("`levels` maps rule ids (str) to levels (str)")
+            })?;
+            let parsed = match level.as_str() {
+                "allow" => Level::Allow,
+                "warn" => Level::Warn,
+                "deny" => Level::Deny,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "unknown level `{other}` for rule `{id}`, expected one of: allow, warn, deny"
+                    )));
+                }
+            };
+            // The command line's wording for `--allow ID` and its kin.
+            let rule = contract::__cli::rule_by_id(&id, &format!(" in `--{level}`"))
+                .map_err(|e| to_py(&e))?;
+            options = options.level(rule, parsed);
+            shown.push(format!("{}: {}", repr(&id), repr(&level)));
+        }
+        if !shown.is_empty() {
+            arguments.push_str(&format!(" levels={{{}}}", shown.join(", ")));
+        }
+        let inner = contract::Validator::new(options).map_err(|e| to_py(&e))?;
+        Ok(Validator { inner, arguments })
+    }
+
+    /// Validates one payload (`bytes` or `str`). `kind` is `"auto"` (a request has `params`, a
+    /// response `code`), `"request"` or `"response"`.
+    #[pyo3(signature = (payload, kind="auto"))]
+    fn validate(&self, py: Python<'_>, payload: &Bound<'_, PyAny>, kind: &str) -> PyResult<Report> {
+        let kind = self::kind(kind)?;
+        let bytes = payload_bytes(payload, "payload")?;
+        let inner = py.detach(|| match kind {
+            None => self.inner.validate(&bytes),
+            Some(contract::Kind::Request) => self.inner.validate_request(&bytes),
+            Some(_) => self.inner.validate_response(&bytes),
+        });
+        Ok(Report { inner })
+    }
+
+    /// Validates a request and its response together: each on its own, and the response's
+    /// `data.iotId` and `data.orderId` against the request's `params` (a mismatch is reported
+    /// in the response's report).
+    fn validate_exchange(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        response: &Bound<'_, PyAny>,
+    ) -> PyResult<Exchange> {
+        let request = payload_bytes(request, "request")?;
+        let response = payload_bytes(response, "response")?;
+        let exchange = py.detach(|| self.inner.validate_exchange(&request, &response));
+        Exchange::new(py, exchange)
+    }
+
+    /// Validates every value of a pyarrow array of `binary`, `large_binary`, `string` or
+    /// `large_string` (or their view types), read through the Arrow C Data Interface with no
+    /// Python object per value, on `jobs` threads (default: all cores) with the GIL released.
+    ///
+    /// Returns a `pyarrow.RecordBatch` with one row per value: `conforms: bool`,
+    /// `errors: int32`, `warnings: int32` and `diagnostics: list<struct<rule, severity,
+    /// pointer: string, line, column: int32, message, hint: string>>`. A null value is not a
+    /// payload: its row is null in every column. (An empty value is a payload, and violates
+    /// `empty-input`.)
+    #[pyo3(signature = (values, jobs=None))]
+    fn check_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        jobs: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let jobs = match jobs {
+            Some(0) => {
+                return Err(PyValueError::new_err(
+                    "`jobs` is 0, expected at least 1 thread",
+                ));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        crate::arrow::check(py, &self.inner, values, jobs)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Validator{}>", self.arguments)
+    }
+}
