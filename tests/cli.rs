@@ -687,6 +687,46 @@ fn payload_and_file_name_text_never_reaches_the_terminal_raw() {
 }
 
 #[test]
+fn usage_errors_quote_arguments_made_safe_even_in_colour() {
+    let dir = root();
+    // clap quotes the argument it refuses; coloured, it would keep the escape sequences.
+    for args in [
+        &[
+            "check",
+            "--format",
+            "\u{1b}]0;owned\u{7}\u{202e}x",
+            "a.json",
+        ][..],
+        &["\u{1b}[2Jcheck"][..],
+        &["config", "--", "--allow", "no-such\u{9b}rule"][..],
+    ] {
+        for colour in [None, Some("1")] {
+            let mut cmd = command(dir, args);
+            if let Some(force) = colour {
+                cmd.env("CLICOLOR_FORCE", force);
+            }
+            let output = cmd.output().expect("the binary runs");
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            let stderr = String::from_utf8(output.stderr).expect("UTF-8 stderr");
+            // No raw character of the arguments' (an `error:` label may be coloured).
+            let raw = ["\u{1b}]", "\u{1b}[2J", "\u{7}", "\u{9b}", "\u{202e}"];
+            assert!(
+                !raw.iter().any(|r| stderr.contains(r)),
+                "{args:?} {colour:?}: {stderr}"
+            );
+            assert!(stderr.contains("\\u{"), "{args:?} {colour:?}: {stderr}");
+        }
+    }
+    // An ordinary usage error keeps clap's colours.
+    let mut cmd = command(dir, &["check", "--format", "bad", "a.json"]);
+    let output = cmd
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .expect("the binary runs");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("\u{1b}["));
+}
+
+#[test]
 fn the_pre_commit_hook_picks_payloads_and_leaves_ordinary_json_alone() {
     let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
     let pattern = hooks

@@ -43,3 +43,45 @@ pub(crate) fn error(message: &str) {
     };
     let _ = writeln!(stderr.lock(), "{label} {}", terminal::escape(message));
 }
+
+/// Whether clap, refusing `argv`, could quote an [unsafe](crate::terminal) character: a usage
+/// error quotes the argument it refused as it is, and clap keeps its escape sequences on a
+/// terminal. Such a command line is parsed by an unstyled command, so that [`clap_error`] can
+/// escape its message whole.
+pub(crate) fn unsafe_args(argv: &[std::ffi::OsString]) -> bool {
+    argv.iter()
+        .any(|arg| arg.to_string_lossy().contains(terminal::is_unsafe))
+}
+
+/// `command`, unstyled if `plain`.
+pub(crate) fn styled(command: clap::Command, plain: bool) -> clap::Command {
+    if plain {
+        command.styles(clap::builder::Styles::plain())
+    } else {
+        command
+    }
+}
+
+/// Prints what clap says of a command line it refused (a usage error, on stderr) or answered
+/// (help or version, on stdout), and returns the exit code: 2 for a usage error. If the command
+/// line held an [unsafe](crate::terminal) character (`plain`, and the command unstyled), each
+/// line of the message is made safe.
+pub(crate) fn clap_error(e: &clap::Error, plain: bool) -> std::process::ExitCode {
+    if plain {
+        let text = e.render().ansi().to_string();
+        let safe: Vec<_> = text.split('\n').map(terminal::escape).collect();
+        let safe = safe.join("\n");
+        let _ = if e.use_stderr() {
+            std::io::stderr().lock().write_all(safe.as_bytes())
+        } else {
+            std::io::stdout().lock().write_all(safe.as_bytes())
+        };
+    } else {
+        let _ = e.print();
+    }
+    if e.use_stderr() {
+        std::process::ExitCode::from(2)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}

@@ -268,20 +268,15 @@ impl From<KindArg> for Kind {
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
-    let parsed = command()
-        .try_get_matches()
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let plain = color::unsafe_args(&argv);
+    let parsed = color::styled(command(), plain)
+        .try_get_matches_from(argv)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
-        Err(e) => {
-            // clap prints help and version to stdout with success; usage errors exit 2.
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        // clap prints help and version to stdout with success; usage errors exit 2.
+        Err(e) => return color::clap_error(&e, plain),
     };
     match run(cli, &matches) {
         Ok(code) => code,
@@ -550,7 +545,8 @@ fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
     argv.extend(args.check.iter().cloned());
     // A path, which `check` requires: this one is never read.
     argv.push("-".into());
-    let parsed = Cli::command()
+    let plain = color::unsafe_args(&argv);
+    let parsed = color::styled(Cli::command(), plain)
         .try_get_matches_from(argv)
         .and_then(|matches| {
             let sub = matches.subcommand_matches("check").cloned();
@@ -559,14 +555,7 @@ fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
         });
     let (check, matches) = match parsed {
         Ok(parsed) => parsed,
-        Err(e) => {
-            let _ = e.print();
-            return Ok(if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            });
-        }
+        Err(e) => return Ok(color::clap_error(&e, plain)),
     };
     let text = settings(&check, &matches)?.render();
     std::io::stdout()
