@@ -82,9 +82,12 @@ class Validator:
     def validate_exchange(
         self, request: Union[bytes, str], response: Union[bytes, str]
     ) -> Exchange: ...
-    def check_arrow(self, values: pyarrow.Array, jobs: Optional[int] = None) -> pyarrow.RecordBatch:
+    def check_arrow(
+        self, values: Union[pyarrow.Array, pyarrow.ChunkedArray], jobs: Optional[int] = None
+    ) -> pyarrow.RecordBatch:
         """One row per value: `conforms`, `errors`, `warnings`, `diagnostics`; a null value
-        gets a null row."""
+        gets a null row. A `ChunkedArray` (a table's column) is combined into one array
+        first."""
 
 def summary_json(
     payloads: int,

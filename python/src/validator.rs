@@ -157,8 +157,9 @@ impl Validator {
     }
 
     /// Validates every value of a pyarrow array of `binary`, `large_binary`, `string` or
-    /// `large_string` (or their view types), read through the Arrow C Data Interface with no
-    /// Python object per value, on `jobs` threads (default: all cores) with the GIL released.
+    /// `large_string` (or their view types), or a `ChunkedArray` of one (combined into one
+    /// array first), read through the Arrow C Data Interface with no Python object per value,
+    /// on `jobs` threads (default: all cores) with the GIL released.
     ///
     /// Returns a `pyarrow.RecordBatch` with one row per value: `conforms: bool`,
     /// `errors: int32`, `warnings: int32` and `diagnostics: list<struct<rule, severity,

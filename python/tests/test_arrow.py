@@ -107,6 +107,14 @@ def test_bytes_that_are_not_utf8_are_the_validators_to_judge():
     assert [d["rule"] for d in rows[0]["diagnostics"]] == ["invalid-utf8"]
 
 
+def test_a_chunked_array_is_read_whole(payloads):
+    # A table's column, as `pyarrow.parquet.read_table(...)["value"]` gives it.
+    validator = Validator()
+    values = pa.chunked_array([payloads[:10], payloads[10:11], [], payloads[11:]], pa.binary())
+    assert validator.check_arrow(values).to_pylist() == expected(validator, payloads)
+    assert validator.check_arrow(pa.chunked_array([], pa.string())).num_rows == 0
+
+
 def test_an_empty_array():
     batch = Validator().check_arrow(pa.array([], pa.string()))
     assert batch.num_rows == 0 and batch.schema == SCHEMA
