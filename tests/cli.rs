@@ -478,7 +478,7 @@ fn unreadable_inputs_exit_2_after_checking_the_rest() {
     assert_eq!(empty.code, 2);
     assert_eq!(
         empty.stderr,
-        "error: no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file under `empty`\n"
+        "error: no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file, gzipped or not, under `empty`\n"
     );
 }
 
@@ -955,6 +955,104 @@ fn directories_are_walked_as_ripgrep_walks_them() {
     assert_eq!((code, files.len()), (2, 0));
     assert!(stderr.contains("`--no-ignore`"), "{stderr}");
     let _ = std::fs::remove_dir_all(&repo);
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).expect("gzip in memory");
+    encoder.finish().expect("gzip in memory")
+}
+
+#[test]
+fn gzipped_inputs_are_read_as_they_decompress() {
+    let dir = scratch("gzip");
+    let (plain, zipped) = (dir.join("plain"), dir.join("zipped"));
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::create_dir_all(&zipped).unwrap();
+    for example in [
+        "examples/page/response-success.json",
+        "examples/invalid/orders.ndjson",
+        "examples/invalid/capture.har",
+    ] {
+        let bytes = std::fs::read(root().join(example)).unwrap();
+        let name = Path::new(example).file_name().unwrap().to_str().unwrap();
+        std::fs::write(plain.join(name), &bytes).unwrap();
+        // A file of two gzip members, as `cat a.gz b.gz` writes: both are read.
+        let (head, tail) = bytes.split_at(bytes.len() / 2);
+        let two = [gzip(head), gzip(tail)].concat();
+        std::fs::write(zipped.join(format!("{name}.gz")), two).unwrap();
+    }
+    // Not picked up by a walk: no input extension before `.gz`.
+    std::fs::write(zipped.join("notes.gz"), gzip(b"{")).unwrap();
+    for jobs in ["1", "2"] {
+        let zipped_run = run_in(
+            &zipped,
+            &["check", "--jobs", jobs, "--format", "json", "."],
+            None,
+        );
+        let plain_run = run_in(
+            &plain,
+            &["check", "--jobs", jobs, "--format", "json", "."],
+            None,
+        );
+        assert_eq!(plain_run.code, 1, "{}", plain_run.stderr);
+        assert_eq!(zipped_run.code, plain_run.code, "{}", zipped_run.stderr);
+        assert!(zipped_run.stdout.contains("\"./orders.ndjson.gz\""));
+        assert_eq!(zipped_run.stdout.replace(".gz\"", "\""), plain_run.stdout);
+    }
+    // A file that is not gzip, and one cut short: the lines read before the cut are reported,
+    // and the run fails on an `error:` line.
+    let ndjson = std::fs::read(root().join("examples/invalid/orders.ndjson")).unwrap();
+    let whole = gzip(&ndjson);
+    std::fs::write(dir.join("cut.ndjson.gz"), &whole[..whole.len() - 12]).unwrap();
+    std::fs::write(dir.join("raw.json.gz"), b"{\"code\": 200}").unwrap();
+    let run = run_in(
+        &dir,
+        &["check", "--format", "json", "cut.ndjson.gz", "raw.json.gz"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: `cut.ndjson.gz`: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("error: `raw.json.gz`: invalid gzip header"),
+        "{}",
+        run.stderr
+    );
+    let payloads = |stdout: &str| -> u64 {
+        let summary = stdout.rsplit_once("\"payloads\":").expect("a summary").1;
+        summary.split(',').next().unwrap().parse().unwrap()
+    };
+    let all = payloads(
+        &run_in(
+            &plain,
+            &["check", "--format", "json", "orders.ndjson"],
+            None,
+        )
+        .stdout,
+    );
+    let read = payloads(&run.stdout);
+    assert!(read > 0 && read < all, "{read} of {all}: {}", run.stdout);
+    // A payload past --max-bytes is too large by its decompressed size.
+    let run = run_in(
+        &zipped,
+        &["check", "--max-bytes", "100", "response-success.json.gz"],
+        None,
+    );
+    assert_eq!(run.code, 1);
+    let size = std::fs::metadata(plain.join("response-success.json"))
+        .unwrap()
+        .len();
+    assert!(
+        run.stdout.contains(&format!("{size} bytes")),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

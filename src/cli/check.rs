@@ -12,7 +12,7 @@
 //! batch it takes runs from the queue too, then writes the buffers in input order. With
 //! `--jobs 1` it validates each batch itself. No thread pool crate is needed.
 //!
-//! An NDJSON input of [`SHARED_BYTES`] or more, or stdin, is read differently with several
+//! An NDJSON input of [`SHARED_BYTES`] or more, stdin or a gzipped file, is read differently with several
 //! threads: each thread in turn reads a small batch into a buffer of its own and validates it,
 //! and the first thread writes the batches in order (see [`Shared`]). A payload's bytes are
 //! then read and validated on the same core, which is what lets two cores check nearly twice
@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 
@@ -53,6 +53,8 @@ const CHUNK: usize = 64;
 /// The smallest NDJSON file that all threads read in turn (see [`Shared`]); the lines of
 /// smaller ones join the batches the reading thread shares out, with those of other inputs.
 const SHARED_BYTES: u64 = 4 * 1024 * 1024;
+/// The most bytes a gzipped HAR file may decompress to: a HAR file is read whole.
+const HAR_GZ_BYTES: u64 = 1024 * 1024 * 1024;
 /// Most payloads in a batch of a [`Shared`] input: its bytes stay in the core's own cache,
 /// and so does the output of a batch of near misses.
 const SHARED_ITEMS: usize = 512;
@@ -402,6 +404,7 @@ pub(crate) fn run_bytes(
         path: None,
         name: "<bytes>".into(),
         how: if har { How::Har } else { How::Ndjson },
+        gzip: false,
     };
     let mut failure = None;
     let code = run_with(validator, config, out, Vec::new(), |checker, sink| {
@@ -720,6 +723,9 @@ impl Checker<'_> {
         let data = &mut self.pending.data;
         let content = match &input.path {
             None => read_capped(io::stdin().lock(), max, data).map_err(|e| Error::io(STDIN, e))?,
+            Some(path) if input.gzip => {
+                read_capped(gunzip(path)?, max, data).map_err(|e| Error::io(path, e))?
+            }
             Some(path) => {
                 let len = std::fs::metadata(path)
                     .map_err(|e| Error::io(path, e))?
@@ -740,6 +746,8 @@ impl Checker<'_> {
         let threads = self.work.config.jobs > 1;
         match &input.path {
             None => self.ndjson_from(input, io::stdin(), threads, sink),
+            // Its length is known only once read: read as stdin is.
+            Some(path) if input.gzip => self.ndjson_from(input, gunzip(path)?, threads, sink),
             Some(path) => {
                 let file = File::open(path).map_err(|e| Error::io(path, e))?;
                 let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
@@ -842,6 +850,21 @@ impl Checker<'_> {
                     .lock()
                     .read_to_end(&mut bytes)
                     .map_err(|e| Error::io(STDIN, e))?;
+                bytes
+            }
+            Some(path) if input.gzip => {
+                let mut bytes = Vec::new();
+                let mut limited = gunzip(path)?.take(HAR_GZ_BYTES + 1);
+                limited
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(path, e))?;
+                if bytes.len() as u64 > HAR_GZ_BYTES {
+                    let e = io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "decompresses to more than 1 GiB, which a HAR file is read whole into",
+                    );
+                    return Err(Error::io(path, e).into());
+                }
                 bytes
             }
             Some(path) => std::fs::read(path).map_err(|e| Error::io(path, e))?,
@@ -1183,6 +1206,13 @@ impl From<io::Error> for Failure {
 
 /// Reads at most `max` bytes onto the end of `data`; past that, counts the rest without
 /// keeping it.
+/// The decompressed bytes of the gzipped file at `path`, every member of it (as `gzip -d`
+/// reads a file of several).
+fn gunzip(path: &Path) -> Result<impl Read + Send + use<>, Error> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+}
+
 fn read_capped(reader: impl Read, max: usize, data: &mut Vec<u8>) -> io::Result<Content> {
     let start = data.len();
     let mut limited = reader.take(max as u64 + 1);
@@ -1221,6 +1251,9 @@ struct Lines<R> {
     skipping: Option<(u64, u8)>,
     /// The read-ahead bytes while a batch is away.
     carry: Vec<u8>,
+    /// A read failed: the whole lines read before it are handed out first, then this error
+    /// (a gzipped file cut short decompresses up to the cut).
+    failure: Option<io::Error>,
 }
 
 impl<R: Read> Lines<R> {
@@ -1234,6 +1267,7 @@ impl<R: Read> Lines<R> {
             scanned: 0,
             skipping: None,
             carry: Vec::new(),
+            failure: None,
         }
     }
 
@@ -1259,17 +1293,21 @@ impl<R: Read> Lines<R> {
                 } else {
                     self.scanned = partial;
                 }
-                data.reserve(self.chunk);
-                let read = (&mut self.reader)
-                    .take(self.chunk as u64)
-                    .read_to_end(data)?;
+                let read = self.read(data);
                 self.ahead += read;
                 if read > 0 {
                     continue;
                 }
-                // The end of the input: the last line has no newline.
                 let line = begin..data.len();
                 (self.ahead, self.scanned) = (0, 0);
+                if let Some(e) = self.failure.take() {
+                    // A line cut short by the failure is not the payload's doing: only the
+                    // error is reported.
+                    data.truncate(begin);
+                    self.skipping = None;
+                    return Err(e);
+                }
+                // The end of the input: the last line has no newline.
                 return Ok(match self.skipping.take() {
                     Some((len, _)) => Some((self.count(), Content::TooLarge(len))),
                     None if line.is_empty() => None,
@@ -1294,6 +1332,20 @@ impl<R: Read> Lines<R> {
                 return Ok(Some((number, content)));
             }
         }
+    }
+
+    /// Reads up to a chunk onto the end of `data` and returns how many bytes it read: 0 at the
+    /// end of the input, or once a read has failed (what it read before failing is kept).
+    fn read(&mut self, data: &mut Vec<u8>) -> usize {
+        if self.failure.is_some() {
+            return 0;
+        }
+        data.reserve(self.chunk);
+        let before = data.len();
+        if let Err(e) = (&mut self.reader).take(self.chunk as u64).read_to_end(data) {
+            self.failure = Some(e);
+        }
+        data.len() - before
     }
 
     /// Queues the next lines in `batch` as payloads of the file `name` until it holds `items`
@@ -1582,6 +1634,41 @@ mod tests {
             }
         }
         whole
+    }
+
+    /// Reads `text`, then fails.
+    struct Cut<'a>(&'a [u8]);
+
+    impl Read for Cut<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("cut"));
+            }
+            let n = self.0.len().min(buf.len()).min(3);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failed_read_hands_out_the_whole_lines_before_it_then_fails() {
+        for chunk in [1, 2, 5, READ] {
+            // The last line, cut short by the failure, is not handed out.
+            let mut lines = Lines::new(Cut(b"{}\n\n[1]\r\n{\"cut"), 100);
+            lines.chunk = chunk;
+            let mut data = Vec::new();
+            let mut got = Vec::new();
+            let error = loop {
+                match lines.next(&mut data) {
+                    Ok(Some((n, Content::Bytes(range)))) => got.push((n, data[range].to_vec())),
+                    Ok(other) => panic!("{chunk}: {other:?}"),
+                    Err(e) => break e,
+                }
+            };
+            assert_eq!(got, [(1, b"{}".to_vec()), (3, b"[1]".to_vec())], "{chunk}");
+            assert_eq!(error.to_string(), "cut");
+        }
     }
 
     #[test]

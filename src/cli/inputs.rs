@@ -9,7 +9,7 @@ use crate::error::Error;
 /// The name of standard input in the output.
 pub(crate) const STDIN: &str = "<stdin>";
 
-/// The extensions a directory search picks up.
+/// The extensions a directory search picks up, each also with `.gz` after it.
 const EXTENSIONS: [&str; 4] = ["json", "ndjson", "jsonl", "har"];
 
 /// How to read one input.
@@ -30,6 +30,8 @@ pub(super) struct Input {
     pub(super) path: Option<PathBuf>,
     pub(super) name: Arc<str>,
     pub(super) how: How,
+    /// Its bytes are gzip-compressed (the name ends in `.gz`), read as they are decompressed.
+    pub(super) gzip: bool,
 }
 
 /// What a directory walk leaves out, as ripgrep's flags say it.
@@ -51,15 +53,33 @@ impl Default for Walk {
     }
 }
 
-fn how_for(path: &Path, ndjson: bool) -> How {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
+/// The extension of `path`, lowercase, and whether a `.gz` came after it: `a.ndjson.gz` is
+/// `(Some("ndjson"), true)`.
+fn extension(path: &Path) -> (Option<String>, bool) {
+    let lower = |p: &Path| {
+        p.extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+    };
+    match lower(path) {
+        Some(gz) if gz == "gz" => (path.file_stem().and_then(|s| lower(Path::new(s))), true),
+        other => (other, false),
+    }
+}
+
+/// The input of the file at `path`, read by its extension.
+fn file(path: PathBuf, ndjson: bool) -> Input {
+    let (ext, gzip) = extension(&path);
+    let how = match ext.as_deref() {
         Some("ndjson" | "jsonl") => How::Ndjson,
         Some("har") => How::Har,
         _ if ndjson => How::Ndjson,
         _ => How::Json,
+    };
+    Input {
+        name: path.to_string_lossy().into(),
+        how,
+        gzip,
+        path: Some(path),
     }
 }
 
@@ -78,6 +98,7 @@ pub(super) fn inputs(paths: &[PathBuf], ndjson: bool, walk: Walk) -> Result<Vec<
                 path: None,
                 name: STDIN.into(),
                 how: if ndjson { How::Ndjson } else { How::Json },
+                gzip: false,
             });
             continue;
         }
@@ -87,17 +108,13 @@ pub(super) fn inputs(paths: &[PathBuf], ndjson: bool, walk: Walk) -> Result<Vec<
             walk_dir(path, ndjson, walk, &mut out)?;
             if out.len() == before {
                 return Err(Error::usage(format!(
-                    "no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file under `{}`{}",
+                    "no `*.json`, `*.ndjson`, `*.jsonl` or `*.har` file, gzipped or not, under `{}`{}",
                     path.display(),
                     left_out(path, walk)
                 )));
             }
         } else {
-            out.push(Input {
-                name: path.to_string_lossy().into(),
-                how: how_for(path, ndjson),
-                path: Some(path.clone()),
-            });
+            out.push(file(path.clone(), ndjson));
         }
     }
     Ok(out)
@@ -118,19 +135,14 @@ fn walk_dir(dir: &Path, ndjson: bool, walk: Walk, out: &mut Vec<Input>) -> Resul
             Err(_) => continue,
         };
         let path = entry.path();
-        let wanted = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        let wanted = extension(path)
+            .0
             .is_some_and(|e| EXTENSIONS.contains(&e.as_str()));
         // A symbolic link is followed to a file, never to a directory (no cycles).
-        let file = entry.file_type().is_some_and(|t| t.is_file())
+        let is_file = entry.file_type().is_some_and(|t| t.is_file())
             || (entry.path_is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_file()));
-        if wanted && file {
-            out.push(Input {
-                name: path.to_string_lossy().into(),
-                how: how_for(path, ndjson),
-                path: Some(entry.into_path()),
-            });
+        if wanted && is_file {
+            out.push(file(entry.into_path(), ndjson));
         }
     }
     Ok(())

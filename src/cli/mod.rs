@@ -83,10 +83,13 @@ const CHECK_AFTER_HELP: &str = "\
 Inputs:
   A file is read by its extension: `.ndjson` and `.jsonl` hold one payload per line (blank lines
   skipped), `.har` is an HTTP Archive whose `order/get` calls are checked (request, response,
-  and the two together), anything else is one JSON document (or NDJSON with `--ndjson`).
-  A directory is searched recursively for `*.json`, `*.ndjson`, `*.jsonl` and `*.har`, in sorted
-  order, as ripgrep searches: what .gitignore, .ignore and Git's excludes leave out is skipped, and
-  so are hidden entries (see --no-ignore, --hidden). `-` reads stdin.
+  and the two together), anything else is one JSON document (or NDJSON with `--ndjson`). A
+  `.gz` after the extension (`a.ndjson.gz`) is read as it decompresses; positions are in the
+  decompressed text.
+  A directory is searched recursively for `*.json`, `*.ndjson`, `*.jsonl` and `*.har`, each also
+  gzipped (`*.ndjson.gz`), in sorted order, as ripgrep searches: what .gitignore, .ignore and
+  Git's excludes leave out is skipped, and so are hidden entries (see --no-ignore, --hidden).
+  `-` reads stdin.
 
 Exit status:
   0  every payload conforms (warnings allowed)
