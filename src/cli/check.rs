@@ -12,11 +12,11 @@
 //! batch it takes runs from the queue too, then writes the buffers in input order. With
 //! `--jobs 1` it validates each batch itself. No thread pool crate is needed.
 //!
-//! An NDJSON input of [`SHARED_BYTES`] or more, stdin or a gzipped file, is read differently with several
-//! threads: each thread in turn reads a small batch into a buffer of its own and validates it,
-//! and the first thread writes the batches in order (see [`Shared`]). A payload's bytes are
-//! then read and validated on the same core, which is what lets two cores check nearly twice
-//! as fast as one.
+//! An NDJSON input of [`SHARED_BYTES`] or more, stdin or a gzipped file, is read differently
+//! with several threads: each thread in turn reads a small batch into a buffer of its own and
+//! validates it, and the first thread writes the batches in order (see [`Shared`]). A
+//! payload's bytes are then read and validated on the same core, which is what lets two cores
+//! check nearly twice as fast as one.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -1204,8 +1204,6 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// Reads at most `max` bytes onto the end of `data`; past that, counts the rest without
-/// keeping it.
 /// The decompressed bytes of the gzipped file at `path`, every member of it (as `gzip -d`
 /// reads a file of several).
 fn gunzip(path: &Path) -> Result<impl Read + Send + use<>, Error> {
@@ -1213,6 +1211,8 @@ fn gunzip(path: &Path) -> Result<impl Read + Send + use<>, Error> {
     Ok(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
 }
 
+/// Reads at most `max` bytes onto the end of `data`; past that, counts the rest without
+/// keeping it.
 fn read_capped(reader: impl Read, max: usize, data: &mut Vec<u8>) -> io::Result<Content> {
     let start = data.len();
     let mut limited = reader.take(max as u64 + 1);
@@ -1298,7 +1298,6 @@ impl<R: Read> Lines<R> {
                 if read > 0 {
                     continue;
                 }
-                let line = begin..data.len();
                 (self.ahead, self.scanned) = (0, 0);
                 if let Some(e) = self.failure.take() {
                     // A line cut short by the failure is not the payload's doing: only the
@@ -1308,6 +1307,7 @@ impl<R: Read> Lines<R> {
                     return Err(e);
                 }
                 // The end of the input: the last line has no newline.
+                let line = begin..data.len();
                 return Ok(match self.skipping.take() {
                     Some((len, _)) => Some((self.count(), Content::TooLarge(len))),
                     None if line.is_empty() => None,
@@ -1729,6 +1729,22 @@ mod tests {
         text
     }
 
+    /// `check --ndjson --max-bytes 1000` in `format` on `jobs` threads, no colour.
+    fn ndjson_config(format: Format, jobs: usize) -> Config {
+        Config {
+            kind: None,
+            ndjson: true,
+            jobs,
+            format,
+            color: false,
+            quiet: false,
+            max_bytes: 1000,
+            walk: Walk::default(),
+            outputs: Vec::new(),
+            step_summary: None,
+        }
+    }
+
     #[test]
     fn every_thread_count_writes_the_same_output() {
         let validator = Validator::new(crate::Options::default()).unwrap();
@@ -1736,18 +1752,7 @@ mod tests {
         let input = mixed_ndjson(2500);
         for format in [Format::Json, Format::Human, Format::Junit, Format::Github] {
             let run = |jobs| {
-                let config = Config {
-                    kind: None,
-                    ndjson: true,
-                    jobs,
-                    format,
-                    color: false,
-                    quiet: false,
-                    max_bytes: 1000,
-                    walk: Walk::default(),
-                    outputs: Vec::new(),
-                    step_summary: None,
-                };
+                let config = ndjson_config(format, jobs);
                 let mut out = Vec::new();
                 let code = run_bytes(&validator, &config, false, &input, &mut out).unwrap();
                 (code, String::from_utf8(out).unwrap())
@@ -1820,18 +1825,7 @@ mod tests {
                 "the internal one is not counted: {format:?}"
             );
             assert_eq!(rendered.summary.violating, 0, "{format:?}");
-            let config = Config {
-                kind: None,
-                ndjson: true,
-                jobs: 1,
-                format,
-                color: false,
-                quiet: false,
-                max_bytes: 1000,
-                walk: Walk::default(),
-                outputs: Vec::new(),
-                step_summary: None,
-            };
+            let config = ndjson_config(format, 1);
             let mut out = Vec::new();
             let code = run_with(&validator, &config, &mut out, Vec::new(), |_, sink| {
                 sink.emit(rendered).map(drop)
