@@ -44,21 +44,21 @@ pub(crate) fn error(message: &str) {
     let _ = writeln!(stderr.lock(), "{label} {}", terminal::escape(message));
 }
 
-/// Whether clap, refusing `argv`, could quote an [unsafe](crate::terminal) character: a usage
-/// error quotes the argument it refused as it is, and clap keeps its escape sequences on a
-/// terminal. Such a command line is parsed by an unstyled command, so that [`clap_error`] can
-/// escape its message whole.
-pub(crate) fn unsafe_args(argv: &[std::ffi::OsString]) -> bool {
-    argv.iter()
-        .any(|arg| arg.to_string_lossy().contains(terminal::is_unsafe))
-}
-
-/// `command`, unstyled if `plain`.
-pub(crate) fn styled(command: clap::Command, plain: bool) -> clap::Command {
+/// `command` for parsing `argv`, and whether it is unstyled: clap, refusing a command line,
+/// quotes the argument it refused as it is, and keeps its escape sequences on a terminal. So a
+/// command line that holds an [unsafe](crate::terminal) character is parsed by an unstyled
+/// command, whose message [`clap_error`] can then escape whole.
+pub(crate) fn for_args(
+    command: clap::Command,
+    argv: &[std::ffi::OsString],
+) -> (clap::Command, bool) {
+    let plain = argv
+        .iter()
+        .any(|arg| arg.to_string_lossy().contains(terminal::is_unsafe));
     if plain {
-        command.styles(clap::builder::Styles::plain())
+        (command.styles(clap::builder::Styles::plain()), true)
     } else {
-        command
+        (command, false)
     }
 }
 

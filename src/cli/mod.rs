@@ -272,8 +272,8 @@ impl From<KindArg> for Kind {
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
-    let plain = color::unsafe_args(&argv);
-    let parsed = color::styled(command(), plain)
+    let (command, plain) = color::for_args(command(), &argv);
+    let parsed = command
         .try_get_matches_from(argv)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
@@ -548,14 +548,12 @@ fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
     argv.extend(args.check.iter().cloned());
     // A path, which `check` requires: this one is never read.
     argv.push("-".into());
-    let plain = color::unsafe_args(&argv);
-    let parsed = color::styled(Cli::command(), plain)
-        .try_get_matches_from(argv)
-        .and_then(|matches| {
-            let sub = matches.subcommand_matches("check").cloned();
-            let sub = sub.unwrap_or_else(|| matches.clone());
-            CheckArgs::from_arg_matches(&sub).map(|check| (check, sub))
-        });
+    let (command, plain) = color::for_args(Cli::command(), &argv);
+    let parsed = command.try_get_matches_from(argv).and_then(|matches| {
+        let sub = matches.subcommand_matches("check").cloned();
+        let sub = sub.unwrap_or_else(|| matches.clone());
+        CheckArgs::from_arg_matches(&sub).map(|check| (check, sub))
+    });
     let (check, matches) = match parsed {
         Ok(parsed) => parsed,
         Err(e) => return Ok(color::clap_error(&e, plain)),
