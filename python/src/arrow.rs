@@ -87,9 +87,13 @@ impl Values {
 /// Imports `values` through `__arrow_c_array__`, taking the array out of its capsule. A
 /// pyarrow `ChunkedArray` (a table's column) is combined into one array first.
 fn import(values: &Bound<'_, PyAny>) -> PyResult<ArrayData> {
-    if !values.hasattr("__arrow_c_array__")? && values.hasattr("combine_chunks")? {
-        return import(&values.call_method0("combine_chunks")?);
-    }
+    let combined;
+    let values = if !values.hasattr("__arrow_c_array__")? && values.hasattr("combine_chunks")? {
+        combined = values.call_method0("combine_chunks")?;
+        &combined
+    } else {
+        values
+    };
     if !values.hasattr("__arrow_c_array__")? {
         return Err(PyTypeError::new_err(format!(
             "`values` is {}, expected a pyarrow array (an object with `__arrow_c_array__`)",

@@ -115,6 +115,15 @@ def test_a_chunked_array_is_read_whole(payloads):
     assert validator.check_arrow(pa.chunked_array([], pa.string())).num_rows == 0
 
 
+def test_an_object_that_combines_into_itself_is_refused_once():
+    class Loop:
+        def combine_chunks(self):
+            return self
+
+    with pytest.raises(TypeError, match="expected a pyarrow array"):
+        Validator().check_arrow(Loop())
+
+
 def test_an_empty_array():
     batch = Validator().check_arrow(pa.array([], pa.string()))
     assert batch.num_rows == 0 and batch.schema == SCHEMA
