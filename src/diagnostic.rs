@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 use crate::envelope::{Request, Response};
 use crate::position::Position;
 use crate::rules::{Rule, Severity};
@@ -77,6 +79,24 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// With serde, the diagnostic's object in `check --format json` for a payload that is a whole
+/// file: `rule`, `severity`, `pointer`, `line`, `column`, `body` (always `null`: the payload is
+/// not inside a HAR body), `message` and `hint`.
+impl Serialize for Diagnostic {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Diagnostic", 8)?;
+        out.serialize_field("rule", self.rule.id())?;
+        out.serialize_field("severity", self.severity.as_str())?;
+        out.serialize_field("pointer", &*self.pointer)?;
+        out.serialize_field("line", &self.position.line)?;
+        out.serialize_field("column", &self.position.column)?;
+        out.serialize_field("body", &None::<()>)?;
+        out.serialize_field("message", &self.message)?;
+        out.serialize_field("hint", &self.hint.as_deref())?;
+        out.end()
+    }
+}
+
 /// A payload that conforms, typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -90,6 +110,25 @@ pub enum Payload {
 /// The verdict on one payload: its findings, and the typed value when it conforms.
 ///
 /// A payload that breaks the contract is a report with errors, never an `Err`.
+///
+/// With serde, a report is the payload's object in `check --format json` for a payload that is
+/// a whole file, without the three members that say where it came from (`file`, `line`,
+/// `entry`): `kind`, `verdict`, `errors`, `warnings`, `dropped` and `diagnostics`. The typed
+/// payload is not serialized. To name the input too, place the report at its
+/// [`Origin`](crate::report::Origin) as a [`Checked`](crate::report::Checked).
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate(br#"{"code": "200"}"#);
+/// let json = serde_json::to_string(&report)?;
+/// assert!(json.starts_with(r#"{"kind":"response","verdict":"violates","errors":"#));
+/// assert!(json.contains(r#"{"rule":"wrong-type","severity":"error","pointer":"/code","line":1,"column":10,"body":null,"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Report {
@@ -100,6 +139,26 @@ pub struct Report {
     pub(crate) warning_count: usize,
     pub(crate) payload: Option<Payload>,
     pub(crate) internal: Option<String>,
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Report", 6)?;
+        out.serialize_field("kind", &self.kind.map(Kind::as_str))?;
+        out.serialize_field(
+            "verdict",
+            if self.conforms() {
+                "conforms"
+            } else {
+                "violates"
+            },
+        )?;
+        out.serialize_field("errors", &self.error_count)?;
+        out.serialize_field("warnings", &self.warning_count)?;
+        out.serialize_field("dropped", &self.dropped)?;
+        out.serialize_field("diagnostics", &self.diagnostics)?;
+        out.end()
+    }
 }
 
 impl Report {

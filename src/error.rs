@@ -25,8 +25,10 @@ enum ErrorKind {
 }
 
 impl Error {
-    /// An input or output file could not be read or written.
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+    /// An input or output file could not be read or written: `path`, for `source`. Public for
+    /// the front ends (the command line, servers), which report their own failures through
+    /// this one type.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error {
             kind: ErrorKind::Io {
                 path: path.into(),
@@ -35,15 +37,17 @@ impl Error {
         }
     }
 
-    /// An option or argument is not acceptable; `message` says which and why.
-    pub(crate) fn usage(message: impl Into<String>) -> Error {
+    /// An option or argument is not acceptable; `message` says which and why. Public for the
+    /// front ends, as [`Error::io`].
+    pub fn usage(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Usage(message.into()),
         }
     }
 
-    /// A fault of this crate, such as a committed schema that does not compile.
-    pub(crate) fn internal(message: impl Into<String>) -> Error {
+    /// A fault of this crate or of a front end over it, such as a committed schema that does
+    /// not compile: a bug to report.
+    pub fn internal(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Internal(message.into()),
         }
@@ -77,45 +81,5 @@ impl std::error::Error for Error {
             ErrorKind::Io { source, .. } => Some(source),
             ErrorKind::Usage(_) | ErrorKind::Internal(_) => None,
         }
-    }
-}
-
-/// `error` and its causes, each once: `message: cause: cause`, [made safe](crate::terminal) for
-/// a terminal, since an error names a file and a file's name is untrusted.
-#[cfg(any(feature = "cli", test))]
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        cause = e.source();
-    }
-    crate::terminal::escape(&text).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_chain_prints_each_cause_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let e = Error::io("in/a.json", io);
-        assert_eq!(e.to_string(), "`in/a.json`");
-        let source = std::error::Error::source(&e).map(ToString::to_string);
-        assert_eq!(source.as_deref(), Some("no such file"));
-        assert_eq!(chain(&e), "`in/a.json`: no such file");
-        assert_eq!(chain(&Error::usage("bad")), "bad");
-    }
-
-    #[test]
-    fn a_chain_is_safe_for_a_terminal() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone\u{7}");
-        let e = Error::io("in/\u{1b}]0;owned\u{7}\u{202e}.json", io);
-        assert_eq!(
-            chain(&e),
-            "`in/\\u{1b}]0;owned\\u{7}\\u{202e}.json`: gone\\u{7}"
-        );
     }
 }

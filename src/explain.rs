@@ -357,13 +357,25 @@ pub(crate) fn page(info: &RuleInfo) -> Result<Page, Error> {
     })
 }
 
-/// The page `explain` prints for a rule.
+/// A rule's documentation as plain text, what `cloudstorage-contract explain RULE` prints: what
+/// it checks, its severity and levels, then a failing and a passing example, each checked when
+/// the page is made.
 ///
 /// # Errors
 ///
-/// As [`page`].
-pub(crate) fn explain(info: &RuleInfo) -> Result<String, Error> {
-    Ok(page(info)?.text())
+/// When an example's validator cannot be built: an internal error.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{Rule, explain};
+///
+/// let page = explain(Rule::SingleDigitSeconds)?;
+/// assert!(page.starts_with("single-digit-seconds: "));
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub fn explain(rule: Rule) -> Result<String, Error> {
+    Ok(page(rule.info())?.text())
 }
 
 /// The examples part of a rule's page.
@@ -501,7 +513,7 @@ mod tests {
                 info.id,
                 passing.diagnostics()
             );
-            assert!(explain(info).unwrap().contains(info.id));
+            assert!(explain(info.rule).unwrap().contains(info.id));
         }
     }
 

@@ -39,9 +39,10 @@ mod diagnostic;
 mod engine;
 mod envelope;
 mod error;
-#[cfg(feature = "cli")]
+#[cfg(feature = "report")]
 mod explain;
 mod findings;
+pub mod har;
 mod json_string;
 mod message;
 mod object;
@@ -51,8 +52,9 @@ mod pointer;
 mod position;
 mod reference;
 mod replay;
-#[cfg(feature = "cli")]
-mod report;
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+pub mod report;
 mod rules;
 pub mod sample;
 pub mod schema;
@@ -60,8 +62,9 @@ mod semantic;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategy;
-#[cfg(any(feature = "cli", test))]
-mod terminal;
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+pub mod terminal;
 mod text;
 mod time;
 #[cfg(feature = "tower")]
@@ -75,20 +78,18 @@ pub use error::Error;
 pub use order::{
     OrderDetail, OrderStatus, OrderType, PaymentStatus, Price, PriceError, RecordType,
 };
-pub use position::Position;
-pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage};
+pub use position::{LineIndex, Position};
+pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage, UnknownRule};
 pub use schema::Kind;
 pub use time::{LocalTime, TimeError, UtcTime};
 pub use validate::{
     DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Engine, Exchange, MAX_DEPTH_CAP,
-    Options, Profile, Validator,
+    Options, Profile, Validator, check_time_zone,
 };
 
-#[cfg(feature = "cli")]
-#[doc(hidden)]
-#[path = "cli/mod.rs"]
-pub mod __cli;
-
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+pub use explain::explain;
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

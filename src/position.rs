@@ -1,6 +1,5 @@
 //! Line and column positions in the input, for diagnostics.
 
-#[cfg(any(feature = "cli", test))]
 use std::borrow::Cow;
 
 /// A 1-based line and column in the input. Columns count Unicode scalar values (chars), not bytes.
@@ -24,14 +23,13 @@ impl Default for Position {
 /// Minified JSON is often one long line, and a report can ask for the position of many
 /// diagnostics on it; counting chars from the line start each time would be quadratic. With a
 /// checkpoint every 4 KiB a lookup counts at most that many bytes.
-#[cfg(any(feature = "cli", test))]
 const CHECKPOINT_EVERY: usize = 4096;
 
 /// Maps byte offsets to positions.
 ///
 /// Built once per input, and only when a diagnostic needs it: it costs one pass over the bytes.
-#[cfg(any(feature = "cli", test))]
-pub(crate) struct LineIndex<'a> {
+#[derive(Debug)]
+pub struct LineIndex<'a> {
     /// The input.
     bytes: &'a [u8],
     /// Offset of the first byte of every line; `line_starts[0] == 0`.
@@ -72,13 +70,12 @@ fn count_chars(bytes: &[u8]) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
-#[cfg(any(feature = "cli", test))]
 impl<'a> LineIndex<'a> {
     /// Indexes the lines of `bytes` (which need not be valid UTF-8).
     ///
-    /// Line breaks are found with `memchr`; only lines longer than [`CHECKPOINT_EVERY`] are
-    /// counted char by char, a block at a time, for their checkpoints.
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+    /// Line breaks are found with `memchr`; only lines longer than 4 KiB are counted char by
+    /// char, a block at a time, for their checkpoints.
+    pub fn new(bytes: &'a [u8]) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         let mut checkpoints = Vec::new();
@@ -104,7 +101,7 @@ impl<'a> LineIndex<'a> {
     /// `offset == len` is the end of input, and offsets past the end clamp to it. An offset
     /// inside a multi-byte char gives the column after that char (only char starts are counted
     /// before it); it never panics.
-    pub(crate) fn position(&self, offset: usize) -> Position {
+    pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.bytes.len());
         // `line_starts[0] == 0 <= offset`, so the partition point is at least 1.
         let line_index = self
@@ -130,7 +127,7 @@ impl<'a> LineIndex<'a> {
 
     /// The text of the 1-based line `line`, without its line terminator (`\n` or `\r\n`),
     /// lossily decoded. For caret displays. `None` for line 0 and lines past the last one.
-    pub(crate) fn line_text(&self, line: u32) -> Option<Cow<'a, str>> {
+    pub fn line_text(&self, line: u32) -> Option<Cow<'a, str>> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(index)?;
         let end = match self.line_starts.get(index + 1) {

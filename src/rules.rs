@@ -42,13 +42,12 @@ pub enum Level {
     Deny,
 }
 
-#[cfg(feature = "cli")]
 impl Level {
     /// Every level, from the mildest.
-    pub(crate) const ALL: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
+    pub const ALL: [Level; 3] = [Level::Allow, Level::Warn, Level::Deny];
 
     /// `allow`, `warn` or `deny`: the flag (`--allow`) and the configuration file's value.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Level::Allow => "allow",
             Level::Warn => "warn",
@@ -92,16 +91,6 @@ macro_rules! rules {
                 summary: $summary,
             },)*
         ];
-
-        impl Rule {
-            /// The variant's name, such as `SingleDigitSeconds`: its anchor in the API docs.
-            #[cfg(feature = "cli")]
-            pub(crate) fn variant_name(self) -> &'static str {
-                match self {
-                    $(Rule::$variant => stringify!($variant),)*
-                }
-            }
-        }
     };
 }
 
@@ -213,17 +202,78 @@ impl Rule {
         RULES.iter().find(|r| r.id == id).map(|r| r.rule)
     }
 
-    /// The rule with this id, or a usage error that lists the ids; `context` follows the id in
-    /// the message, such as `` in `--allow` ``.
-    #[cfg(feature = "cli")]
-    pub(crate) fn by_id(id: &str, context: &str) -> Result<Rule, crate::Error> {
-        Rule::from_id(id).ok_or_else(|| {
-            let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-            crate::Error::usage(format!(
-                "unknown rule `{id}`{context}, expected one of: {} (see `cloudstorage-contract rules`)",
-                ids.join(", ")
-            ))
-        })
+    /// Whether `level` may be set for this rule: a [fatal](RuleInfo::fatal) rule cannot be
+    /// allowed or downgraded.
+    ///
+    /// # Errors
+    ///
+    /// A usage error that says why, for a fatal rule at another level than deny.
+    pub fn check_level(self, level: Level) -> Result<(), crate::Error> {
+        if self.info().fatal && level != Level::Deny {
+            return Err(crate::Error::usage(format!(
+                "rule `{self}` cannot be allowed or downgraded: without it there is nothing to check"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An id that names no rule, from [`Rule`]'s `FromStr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRule {
+    id: String,
+}
+
+impl UnknownRule {
+    /// The id given.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The message, with `context` after the id, such as `` in `--allow` ``: `` unknown rule
+    /// `x` in `--allow`, expected one of: … ``.
+    pub fn message_in(&self, context: &str) -> String {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        format!(
+            "unknown rule `{}`{context}, expected one of: {} (see `cloudstorage-contract rules`)",
+            self.id,
+            ids.join(", ")
+        )
+    }
+}
+
+impl fmt::Display for UnknownRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message_in(""))
+    }
+}
+
+impl std::error::Error for UnknownRule {}
+
+impl std::str::FromStr for Rule {
+    type Err = UnknownRule;
+
+    /// The rule with this id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::Rule;
+    ///
+    /// let rule: Rule = "single-digit-seconds".parse()?;
+    /// assert_eq!(rule, Rule::SingleDigitSeconds);
+    /// assert_eq!(rule.to_string(), "single-digit-seconds");
+    /// assert!("no-such-rule".parse::<Rule>().is_err());
+    /// # Ok::<(), cloudstorage_contract::UnknownRule>(())
+    /// ```
+    fn from_str(id: &str) -> Result<Rule, UnknownRule> {
+        Rule::from_id(id).ok_or_else(|| UnknownRule { id: id.to_owned() })
+    }
+}
+
+impl From<UnknownRule> for crate::Error {
+    fn from(e: UnknownRule) -> crate::Error {
+        crate::Error::usage(e.to_string())
     }
 }
 

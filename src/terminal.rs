@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 /// Whether `c` is shown escaped: C0 and C1 controls, DEL, the bidi controls (ALM, LRM, RLM,
 /// LRE…RLO, LRI…PDI) and the line and paragraph separators.
-pub(crate) fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     matches!(
         c,
         '\u{0}'..='\u{1f}'
@@ -28,7 +28,7 @@ pub(crate) fn is_unsafe(c: char) -> bool {
 }
 
 /// `text` with every [unsafe](is_unsafe) character escaped; borrowed when there is none.
-pub(crate) fn escape(text: &str) -> Cow<'_, str> {
+pub fn escape(text: &str) -> Cow<'_, str> {
     match text.find(is_unsafe) {
         None => Cow::Borrowed(text),
         Some(first) => {
@@ -53,6 +53,19 @@ pub(crate) fn push(out: &mut String, c: char) -> usize {
         out.push(c);
         1
     }
+}
+
+/// `error` and its causes, each once: `message: cause: cause`, [made safe](escape) for
+/// a terminal, since an error names a file and a file's name is untrusted.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    escape(&text).into_owned()
 }
 
 #[cfg(test)]
@@ -105,5 +118,26 @@ mod tests {
         assert_eq!(push(&mut out, '\u{1b}'), 6);
         assert_eq!(push(&mut out, 'é'), 1);
         assert_eq!(out, "\\u{1b}é");
+    }
+
+    #[test]
+    fn a_chain_prints_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = crate::Error::io("in/a.json", io);
+        assert_eq!(e.to_string(), "`in/a.json`");
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("no such file"));
+        assert_eq!(chain(&e), "`in/a.json`: no such file");
+        assert_eq!(chain(&crate::Error::usage("bad")), "bad");
+    }
+
+    #[test]
+    fn a_chain_is_safe_for_a_terminal() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone\u{7}");
+        let e = crate::Error::io("in/\u{1b}]0;owned\u{7}\u{202e}.json", io);
+        assert_eq!(
+            chain(&e),
+            "`in/\\u{1b}]0;owned\\u{7}\\u{202e}.json`: gone\\u{7}"
+        );
     }
 }

@@ -191,15 +191,21 @@ impl Options {
     }
 }
 
-/// Refuses a level that allows or downgrades a fatal rule (such as `invalid-json`: without
-/// JSON there is nothing to check).
-pub(crate) fn check_level(rule: Rule, level: Level) -> Result<(), Error> {
-    if rule.info().fatal && level != Level::Deny {
-        return Err(Error::usage(format!(
-            "rule `{rule}` cannot be allowed or downgraded: without it there is nothing to check"
-        )));
-    }
-    Ok(())
+/// Whether `name` is an IANA time zone that [`Options::time_zone`] accepts, from the bundled
+/// database, not the system's: the same verdict on every machine.
+///
+/// # Errors
+///
+/// A usage error naming the zone, such as for `Asia/Shangai`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(cloudstorage_contract::check_time_zone("Asia/Shanghai").is_ok());
+/// assert!(cloudstorage_contract::check_time_zone("Asia/Shangai").is_err());
+/// ```
+pub fn check_time_zone(name: &str) -> Result<(), Error> {
+    time_zone(name).map(drop)
 }
 
 /// The IANA time zone `name`, from the bundled database, not the system's: the same verdict on
@@ -261,7 +267,7 @@ impl Validator {
             });
         }
         for &(rule, level) in &options.levels {
-            check_level(rule, level)?;
+            rule.check_level(level)?;
             severities[rule as usize] = match level {
                 Level::Allow => None,
                 Level::Warn => Some(Severity::Warning),

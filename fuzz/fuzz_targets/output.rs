@@ -1,6 +1,7 @@
 //! Checks on `check`'s output, shared by the reader targets.
 
-use cloudstorage_contract::{__cli::check_bytes, Validator};
+use cloudstorage_contract::Validator;
+use cloudstorage_contract_cli::check_bytes;
 use serde_json::Value;
 
 /// The formats besides `json`, one of which each input is also rendered in.

@@ -4,6 +4,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use cloudstorage_contract as contract;
+use contract::report::{Checked, Origin};
 
 /// The verdict on one payload: its findings, in input order.
 ///
@@ -71,7 +72,14 @@ impl Report {
                 "`line` is 0, expected a line number from 1",
             ));
         }
-        let text = contract::__cli::json_payload(&self.inner, file, line);
+        let origin = match line {
+            Some(line) => Origin::line(file, line),
+            None => Origin::file(file),
+        };
+        // No bytes: a payload's findings are placed at its own lines, from `line` on.
+        let checked = Checked::new(self.inner.clone(), origin, &[], false);
+        let text =
+            serde_json::to_string(&checked).map_err(|e| PyValueError::new_err(e.to_string()))?;
         py.import("json")?.call_method1("loads", (text,))
     }
 

@@ -115,8 +115,9 @@ impl Validator {
                 }
             };
             // The command line's wording for `--allow ID` and its kin.
-            let rule = contract::__cli::rule_by_id(&id, &format!(" in `--{level}`"))
-                .map_err(|e| to_py(&e))?;
+            let rule = id
+                .parse::<contract::Rule>()
+                .map_err(|e| PyValueError::new_err(e.message_in(&format!(" in `--{level}`"))))?;
             options = options.level(rule, parsed);
             shown.push(format!("{}: {}", repr(&id), repr(&level)));
         }

@@ -14,7 +14,7 @@ use crate::rules::Severity;
 use crate::terminal;
 
 /// One line per finding of one payload.
-pub(crate) fn payload(checked: &Checked) -> String {
+pub fn payload(checked: &Checked) -> String {
     let mut out = String::new();
     for f in &checked.findings {
         let command = match f.severity {
@@ -54,7 +54,7 @@ pub(crate) fn payload(checked: &Checked) -> String {
 }
 
 /// The run's summary, as a plain log line.
-pub(crate) fn summary(summary: &Summary) -> String {
+pub fn summary(summary: &Summary) -> String {
     format!("{}\n", summary.line())
 }
 

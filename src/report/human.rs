@@ -36,13 +36,13 @@ const WARNING: anstyle::Style = anstyle::AnsiColor::Yellow.on_default().bold();
 
 /// Colours on or off (anstyle's ANSI styles).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Style {
+pub struct Style {
     color: bool,
 }
 
 impl Style {
     /// Colours on or off.
-    pub(crate) fn new(color: bool) -> Style {
+    pub fn new(color: bool) -> Style {
         Style { color }
     }
 
@@ -63,7 +63,7 @@ impl Style {
 }
 
 /// Every finding of one payload; empty for a payload without findings.
-pub(crate) fn payload(checked: &Checked, style: Style) -> String {
+pub fn payload(checked: &Checked, style: Style) -> String {
     let mut out = String::new();
     for finding in &checked.findings {
         finding_block(&mut out, checked, finding, style);
@@ -135,7 +135,7 @@ fn finding_block(out: &mut String, checked: &Checked, f: &Finding, style: Style)
 }
 
 /// The run's summary line.
-pub(crate) fn summary(summary: &Summary, style: Style) -> String {
+pub fn summary(summary: &Summary, style: Style) -> String {
     let code = if summary.violating > 0 { ERROR } else { GOOD };
     format!("{}\n", style.paint(code, &summary.line()))
 }

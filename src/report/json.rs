@@ -10,59 +10,12 @@
 //!
 //! Written as it goes: [`begin`], [`payload`] for each, then [`end`].
 
-use serde::Serialize;
-
 use super::{Checked, Summary};
 use crate::json_string;
 use crate::position::Position;
 
-/// A payload's line as serde writes it: the reference for the hand-written [`payload`].
-#[cfg(test)]
-#[derive(Serialize)]
-struct PayloadOut<'a> {
-    file: &'a str,
-    line: Option<u32>,
-    entry: Option<String>,
-    kind: Option<&'static str>,
-    verdict: &'static str,
-    errors: usize,
-    warnings: usize,
-    dropped: usize,
-    diagnostics: Vec<DiagnosticOut<'a>>,
-}
-
-#[cfg(test)]
-#[derive(Serialize)]
-struct DiagnosticOut<'a> {
-    rule: &'static str,
-    severity: &'static str,
-    pointer: &'a str,
-    line: u32,
-    column: u32,
-    body: Option<PositionOut>,
-    message: &'a str,
-    hint: Option<&'a str>,
-}
-
-#[cfg(test)]
-#[derive(Serialize)]
-struct PositionOut {
-    line: u32,
-    column: u32,
-}
-
-#[derive(Serialize)]
-struct SummaryOut {
-    payloads: usize,
-    conforming: usize,
-    violating: usize,
-    errors: usize,
-    warnings: usize,
-    skipped: usize,
-}
-
 /// The document's opening.
-pub(crate) fn begin() -> String {
+pub fn begin() -> String {
     "{\"payloads\": [\n".to_owned()
 }
 
@@ -70,8 +23,9 @@ pub(crate) fn begin() -> String {
 ///
 /// This runs for every payload of a run, so the line is written by hand, straight into the
 /// output buffer: `{"file":…,"line":…,"entry":…,"kind":…,"verdict":…,"errors":…,"warnings":…,
-/// "dropped":…,"diagnostics":[…]}`, as serde would write [`PayloadOut`] (a test compares them).
-pub(crate) fn payload(out: &mut Vec<u8>, checked: &Checked) {
+/// "dropped":…,"diagnostics":[…]}`, byte for byte what serde writes of the [`Checked`] (a test
+/// compares them).
+pub fn payload(out: &mut Vec<u8>, checked: &Checked) {
     // Writing into a `Vec` cannot fail.
     out.extend_from_slice(b"{\"file\":");
     json_string::push(out, &checked.origin.file);
@@ -160,44 +114,16 @@ fn push_number(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[at..]);
 }
 
-/// The findings of a payload as serde writes them: the reference for [`payload`].
-#[cfg(test)]
-fn diagnostics(checked: &Checked) -> Vec<DiagnosticOut<'_>> {
-    checked
-        .findings
-        .iter()
-        .map(|f| DiagnosticOut {
-            rule: f.rule.id(),
-            severity: f.severity.as_str(),
-            pointer: &f.pointer,
-            line: f.position.line,
-            column: f.position.column,
-            body: f.body.map(|p| PositionOut {
-                line: p.line,
-                column: p.column,
-            }),
-            message: &f.message,
-            hint: f.hint.as_deref(),
-        })
-        .collect()
-}
-
 /// The summary and the document's end.
-pub(crate) fn end(summary: &Summary) -> String {
+pub fn end(summary: &Summary) -> String {
     format!("\n],\n\"summary\": {}}}\n", summary_object(summary))
 }
 
-/// The `summary` object: `{"payloads":…,"conforming":…,…,"skipped":…}`.
-pub(crate) fn summary_object(summary: &Summary) -> String {
-    let out = SummaryOut {
-        payloads: summary.payloads,
-        conforming: summary.conforming,
-        violating: summary.violating,
-        errors: summary.errors,
-        warnings: summary.warnings,
-        skipped: summary.skipped,
-    };
-    serde_json::to_string(&out).unwrap_or_default()
+/// The `summary` object: `{"payloads":…,"conforming":…,…,"skipped":…}`, as serde writes
+/// [`Summary`].
+pub fn summary_object(summary: &Summary) -> String {
+    // Counts serialize as numbers: this cannot fail.
+    serde_json::to_string(summary).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -224,18 +150,7 @@ mod tests {
         for r in &results {
             let mut line = Vec::new();
             payload(&mut line, r);
-            let serde = serde_json::to_vec(&PayloadOut {
-                file: &r.origin.file,
-                line: r.origin.line,
-                entry: r.origin.entry.map(|e| e.to_string()),
-                kind: r.kind.map(|k| k.as_str()),
-                verdict: r.verdict(),
-                errors: r.errors,
-                warnings: r.warnings,
-                dropped: r.dropped,
-                diagnostics: diagnostics(r),
-            })
-            .unwrap();
+            let serde = serde_json::to_vec(r).unwrap();
             assert_eq!(
                 String::from_utf8(line).unwrap(),
                 String::from_utf8(serde).unwrap()

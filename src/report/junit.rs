@@ -13,7 +13,7 @@ use super::{Checked, Summary, plural};
 use crate::rules::Severity;
 
 /// The whole document.
-pub(crate) fn render(results: &[Checked], summary: &Summary) -> String {
+pub fn render(results: &[Checked], summary: &Summary) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -1,75 +1,114 @@
-//! Renderers: pure functions from checked payloads to text, one file per output format.
+//! The report layer: where each payload came from, its findings placed in that input, the
+//! counts of a run, and the writers of the five formats.
 //!
-//! The command line turns each library [`Report`](crate::Report) into a [`Checked`]: where the
-//! payload came from, its verdict, and its findings placed in the file on disk. It keeps no
-//! payload bytes, so that a run over a large input holds only what the renderer prints.
+//! A [`Report`](crate::Report) judges bytes; a [`Checked`] is that report placed in its input:
+//! its [`Origin`] (a file, an NDJSON line, a HAR entry's request or response), and each finding
+//! as a [`Finding`] at its line and column in the file. It keeps no payload bytes, so that a run
+//! over a large input holds only what a writer prints.
 //!
-//! Formats that can stream (human, json, sarif, github) render one payload at a time, between a
-//! header and a footer; junit needs its counts up front and takes every result at once.
+//! [`Writer`] writes a run in one [`Format`], a payload at a time; the modules below it are the
+//! pieces it is made of, for a caller that renders on several threads and writes in order (as
+//! `check` does). Every text that comes from a payload or a file name reaches a terminal or a CI
+//! log [made safe](crate::terminal); the machine formats escape as their specifications say.
+//!
+//! With serde, a [`Checked`] is the object `check --format json` prints for that payload, a
+//! [`Summary`] the `summary` object, byte for byte when written compactly.
+//!
+//! # Examples
+//!
+//! A gateway's log line, and a SARIF document for a test harness:
+//!
+//! ```
+//! use cloudstorage_contract::report::{Checked, Format, Origin, Writer};
+//! use cloudstorage_contract::{Options, Validator};
+//!
+//! let validator = Validator::new(Options::default())?;
+//! let body = br#"{"code": 200, "data": null}"#;
+//! let checked = Checked::new(validator.validate(body), Origin::file("order.json"), body, false);
+//! let line = serde_json::to_string(&checked)?;
+//! assert!(line.starts_with(r#"{"file":"order.json","line":null,"entry":null,"kind":"response","verdict":"violates""#));
+//!
+//! let mut sarif = Writer::new(Format::Sarif, Vec::new())?;
+//! sarif.write(&checked)?;
+//! let document = sarif.finish()?;
+//! let log: serde_json::Value = serde_json::from_slice(&document)?;
+//! assert_eq!(log["runs"][0]["results"][0]["ruleId"], "missing-data");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-pub(crate) mod github;
-pub(crate) mod human;
-pub(crate) mod json;
-pub(crate) mod junit;
-pub(crate) mod sarif;
-pub(crate) mod step_summary;
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod junit;
+mod placed;
+pub mod sarif;
+pub mod step_summary;
+mod writer;
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::har::Entry;
 use crate::position::Position;
 use crate::rules::{Rule, Severity};
 use crate::schema::Kind;
 
-/// Which body of a HAR entry a payload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Part {
-    /// `request.postData.text`.
-    Request,
-    /// `response.content.text`.
-    Response,
-}
-
-impl Part {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Part::Request => "request",
-            Part::Response => "response",
-        }
-    }
-}
-
-/// A body inside a HAR file: `entries[index].part`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Entry {
-    /// The index in `log.entries`.
-    pub(crate) index: usize,
-    /// Which body.
-    pub(crate) part: Part,
-}
-
-impl fmt::Display for Entry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "entries[{}].{}", self.index, self.part.as_str())
-    }
-}
+pub use placed::HarPlacer;
+pub use writer::{Format, Rendering, Writer};
 
 /// Where a payload came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Origin {
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Origin {
     /// The path as the user gave it or as found under a directory (`<stdin>` for stdin).
-    pub(crate) file: Arc<str>,
+    pub file: Arc<str>,
     /// The line the payload starts on: an NDJSON line, or the line of a HAR body's string.
     /// `None` for a whole-file payload.
-    pub(crate) line: Option<u32>,
+    pub line: Option<u32>,
     /// The HAR entry, for a body inside a HAR file.
-    pub(crate) entry: Option<Entry>,
+    pub entry: Option<Entry>,
 }
 
 impl Origin {
+    /// A payload that is the whole of `file`.
+    pub fn file(file: impl Into<Arc<str>>) -> Origin {
+        Origin {
+            file: file.into(),
+            line: None,
+            entry: None,
+        }
+    }
+
+    /// A payload on `line` (1-based) of the NDJSON `file`.
+    pub fn line(file: impl Into<Arc<str>>, line: u32) -> Origin {
+        Origin {
+            file: file.into(),
+            line: Some(line),
+            entry: None,
+        }
+    }
+
+    /// A body of a HAR `file`: `entry`, whose string starts on `line`.
+    pub fn har(file: impl Into<Arc<str>>, line: u32, entry: Entry) -> Origin {
+        Origin {
+            file: file.into(),
+            line: Some(line),
+            entry: Some(entry),
+        }
+    }
+
     /// The payload's name: `file`, `file:LINE` for NDJSON, `file#entries[3].response` for HAR.
-    pub(crate) fn name(&self) -> String {
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::report::Origin;
+    ///
+    /// assert_eq!(Origin::line("traffic.ndjson", 3).name(), "traffic.ndjson:3");
+    /// ```
+    pub fn name(&self) -> String {
         match (self.entry, self.line) {
             (Some(entry), _) => format!("{}#{entry}", self.file),
             (None, Some(line)) => format!("{}:{line}", self.file),
@@ -80,56 +119,68 @@ impl Origin {
 
 /// The line of source text under a finding, for the human format.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Source {
+#[non_exhaustive]
+pub struct Source {
     /// The line number shown in the gutter (in the file, or in a HAR body).
-    pub(crate) line: u32,
+    pub line: u32,
     /// The line's text, without its terminator.
-    pub(crate) text: String,
+    pub text: String,
     /// The 1-based column (in chars) of the value in `text`.
-    pub(crate) column: u32,
+    pub column: u32,
 }
 
-/// One finding, placed in the file on disk.
+/// One finding, placed in the file on disk: a [`Diagnostic`](crate::Diagnostic) at its place in
+/// the input rather than in the payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Finding {
-    pub(crate) rule: Rule,
-    pub(crate) severity: Severity,
+#[non_exhaustive]
+pub struct Finding {
+    /// The rule it breaks.
+    pub rule: Rule,
+    /// Its severity after the profile and any overrides.
+    pub severity: Severity,
     /// JSON Pointer within the payload.
-    pub(crate) pointer: Cow<'static, str>,
+    pub pointer: Cow<'static, str>,
     /// Line and column in [`Origin::file`]. For a base64 HAR body, the start of its string.
-    pub(crate) position: Position,
+    pub position: Position,
     /// For a HAR body: the line and column within the decoded body text.
-    pub(crate) body: Option<Position>,
-    pub(crate) message: String,
-    pub(crate) hint: Option<Cow<'static, str>>,
+    pub body: Option<Position>,
+    /// What is wrong: the value and what was expected.
+    pub message: String,
+    /// A likely cause or a way out, when one is known.
+    pub hint: Option<Cow<'static, str>>,
     /// The source line, kept for the human format only.
-    pub(crate) source: Option<Source>,
+    pub source: Option<Source>,
 }
 
-/// The verdict on one payload, as the renderers see it.
+/// The verdict on one payload, placed in its input: what the writers print.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Checked {
-    pub(crate) origin: Origin,
+#[non_exhaustive]
+pub struct Checked {
+    /// Where the payload came from.
+    pub origin: Origin,
     /// The kind, when known.
-    pub(crate) kind: Option<Kind>,
-    pub(crate) errors: usize,
-    pub(crate) warnings: usize,
+    pub kind: Option<Kind>,
+    /// Errors, counting any left out over the maximum.
+    pub errors: usize,
+    /// Warnings, counting any left out over the maximum.
+    pub warnings: usize,
     /// Findings left out over the per-payload maximum.
-    pub(crate) dropped: usize,
-    pub(crate) findings: Vec<Finding>,
+    pub dropped: usize,
+    /// The findings, in input order.
+    pub findings: Vec<Finding>,
     /// An inconsistency inside this crate met on this payload: no verdict, no output in any
-    /// format, an `error:` line instead (see [`crate::Report::internal_error`]).
-    pub(crate) internal: Option<String>,
+    /// format, an `error:` line instead (see [`Report::internal_error`](crate::Report::internal_error)).
+    pub internal: Option<String>,
 }
 
 impl Checked {
     /// No errors (warnings allowed).
-    pub(crate) fn conforms(&self) -> bool {
+    pub fn conforms(&self) -> bool {
         self.errors == 0
     }
 
     /// `conforms` or `violates`.
-    pub(crate) fn verdict(&self) -> &'static str {
+    pub fn verdict(&self) -> &'static str {
         if self.conforms() {
             "conforms"
         } else {
@@ -138,26 +189,29 @@ impl Checked {
     }
 }
 
-/// The counts over a whole run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Summary {
+/// The counts over a whole run: with serde, the `summary` object of `check --format json`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[non_exhaustive]
+pub struct Summary {
     /// Payloads checked.
-    pub(crate) payloads: usize,
+    pub payloads: usize,
     /// Payloads without errors.
-    pub(crate) conforming: usize,
+    pub conforming: usize,
     /// Payloads with at least one error.
-    pub(crate) violating: usize,
+    pub violating: usize,
     /// Errors over all payloads.
-    pub(crate) errors: usize,
+    pub errors: usize,
     /// Warnings over all payloads.
-    pub(crate) warnings: usize,
+    pub warnings: usize,
     /// HAR entries that are not `order/get` calls.
-    pub(crate) skipped: usize,
+    pub skipped: usize,
 }
 
 impl Summary {
     /// Adds the counts of part of a run.
-    pub(crate) fn merge(&mut self, part: &Summary) {
+    pub fn merge(&mut self, part: &Summary) {
         self.payloads += part.payloads;
         self.conforming += part.conforming;
         self.violating += part.violating;
@@ -167,7 +221,7 @@ impl Summary {
     }
 
     /// Counts one payload.
-    pub(crate) fn add(&mut self, checked: &Checked) {
+    pub fn add(&mut self, checked: &Checked) {
         self.payloads += 1;
         if checked.conforms() {
             self.conforming += 1;
@@ -179,7 +233,7 @@ impl Summary {
     }
 
     /// The one-line summary shared by the text formats, without colour.
-    pub(crate) fn line(&self) -> String {
+    pub fn line(&self) -> String {
         let mut line = format!(
             "checked {}: {} {}, {} {}, {}",
             plural(self.payloads, "payload", "payloads"),
@@ -204,6 +258,57 @@ impl Summary {
             ));
         }
         line
+    }
+}
+
+/// The payload's object in `check --format json`: `file`, `line`, `entry`, `kind`, `verdict`,
+/// `errors`, `warnings`, `dropped` and `diagnostics`, in that order.
+impl Serialize for Checked {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Checked", 9)?;
+        out.serialize_field("file", &*self.origin.file)?;
+        out.serialize_field("line", &self.origin.line)?;
+        out.serialize_field("entry", &self.origin.entry.map(|e| e.to_string()))?;
+        out.serialize_field("kind", &self.kind.map(Kind::as_str))?;
+        out.serialize_field("verdict", self.verdict())?;
+        out.serialize_field("errors", &self.errors)?;
+        out.serialize_field("warnings", &self.warnings)?;
+        out.serialize_field("dropped", &self.dropped)?;
+        out.serialize_field("diagnostics", &self.findings)?;
+        out.end()
+    }
+}
+
+/// A line and column as `{"line": N, "column": N}`.
+#[derive(serde::Serialize)]
+struct At {
+    line: u32,
+    column: u32,
+}
+
+impl From<Position> for At {
+    fn from(p: Position) -> At {
+        At {
+            line: p.line,
+            column: p.column,
+        }
+    }
+}
+
+/// A diagnostic's object in `check --format json`: `rule`, `severity`, `pointer`, `line` and
+/// `column` in the file, `body` (the position in a HAR body, or `null`), `message` and `hint`.
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Finding", 8)?;
+        out.serialize_field("rule", self.rule.id())?;
+        out.serialize_field("severity", self.severity.as_str())?;
+        out.serialize_field("pointer", &*self.pointer)?;
+        out.serialize_field("line", &self.position.line)?;
+        out.serialize_field("column", &self.position.column)?;
+        out.serialize_field("body", &self.body.map(At::from))?;
+        out.serialize_field("message", &self.message)?;
+        out.serialize_field("hint", &self.hint.as_deref())?;
+        out.end()
     }
 }
 
@@ -267,7 +372,7 @@ pub(crate) mod tests {
                 line: Some(12),
                 entry: Some(Entry {
                     index: 2,
-                    part: Part::Response,
+                    side: crate::har::Side::Response,
                 }),
             },
             kind: Some(Kind::Response),
@@ -316,6 +421,30 @@ pub(crate) mod tests {
             summary.add(r);
         }
         (results, summary)
+    }
+
+    /// A report serializes as its payload's object for a whole file, less where it came from.
+    #[test]
+    fn a_report_is_its_whole_file_object_less_the_origin() {
+        let validator = crate::Validator::new(crate::Options::default()).unwrap();
+        let page = include_bytes!("../../examples/page/response-success.json");
+        for bytes in [
+            &br#"{"code": "200", "data": {"x": 1}}"#[..],
+            page,
+            b"",
+            b"[1]",
+        ] {
+            let report = validator.validate(bytes);
+            assert!(!report.diagnostics().is_empty());
+            let alone = serde_json::to_value(&report).unwrap();
+            let checked = Checked::new(report, Origin::file("a.json"), bytes, false);
+            let mut placed = serde_json::to_value(&checked).unwrap();
+            let object = placed.as_object_mut().unwrap();
+            for member in ["file", "line", "entry"] {
+                assert!(object.remove(member).is_some(), "{member}");
+            }
+            assert_eq!(alone, placed);
+        }
     }
 
     #[test]

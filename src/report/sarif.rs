@@ -2,15 +2,19 @@
 //!
 //! One run; the rule catalogue in `tool.driver.rules`, each rule with its `explain` page as
 //! `fullDescription` (the description) and `help` (with the examples), in plain text and
-//! Markdown, and a `helpUri` into the API docs; one result per finding, located by file
-//! (a URI reference, see [`uri`]), line and column; the JSON Pointer, the hint and the HAR
-//! entry in the result's `properties`; the summary in the run's `properties`.
+//! Markdown; one result per finding, located by file (a URI reference: a relative path stays
+//! relative, an absolute one is a `file` URI), line and column; the JSON Pointer, the hint and
+//! the HAR entry in the result's `properties`; the summary in the run's `properties`.
 //!
 //! Written as it goes: [`begin`], [`payload`] for each, then [`end`].
+
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use super::{Checked, Summary};
+use crate::error::Error;
+use crate::explain;
 use crate::rules::{RULES, Severity};
 
 mod uri;
@@ -18,25 +22,22 @@ mod uri;
 /// The SARIF schema this output follows.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Where the crate's documentation is published: the tool's `informationUri`, and the base of
-/// each rule's `helpUri`. The package names no homepage or repository, so docs.rs it is.
-const DOCS: &str = "https://docs.rs/cloudstorage-contract";
-
-/// A rule's documentation, in the two forms a SARIF `reportingDescriptor` carries; the command
-/// line fills it from the rule's `explain` page.
+/// A rule's documentation, in the two forms a SARIF `reportingDescriptor` carries, from the
+/// rule's `explain` page. No `helpUri` or `informationUri`: the project publishes no pages of
+/// its own yet, and an address that leads nowhere is worse than none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct RuleHelp {
+struct RuleHelp {
     /// `fullDescription`: what the rule checks, its severity and levels.
-    pub(crate) description: Multiformat,
+    description: Multiformat,
     /// `help`: the description, then a failing and a passing example.
-    pub(crate) help: Multiformat,
+    help: Multiformat,
 }
 
 /// A SARIF `multiformatMessageString`: plain text and Markdown.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub(crate) struct Multiformat {
-    pub(crate) text: String,
-    pub(crate) markdown: String,
+struct Multiformat {
+    text: String,
+    markdown: String,
 }
 
 /// A rule, as SARIF's `reportingDescriptor`.
@@ -49,7 +50,6 @@ struct Descriptor<'a> {
     full_description: Option<&'a Multiformat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a Multiformat>,
-    help_uri: String,
     default_configuration: Configuration,
 }
 
@@ -58,10 +58,39 @@ struct Configuration {
     level: &'static str,
 }
 
-/// The document's opening: the tool and its rules, one rule a line, up to the results. `help`
-/// holds the rules' documentation in catalogue order; a rule without it is listed without
-/// `fullDescription` and `help`.
-pub(crate) fn begin(help: &[RuleHelp]) -> String {
+/// The document's opening: the tool, and every rule with its `explain` page as help, one rule a
+/// line, up to the results. The same in every run, so made once per process.
+///
+/// # Errors
+///
+/// When an example of the rule pages cannot be checked: an internal error.
+pub fn begin() -> Result<&'static str, Error> {
+    static BEGIN: OnceLock<String> = OnceLock::new();
+    if let Some(begin) = BEGIN.get() {
+        return Ok(begin);
+    }
+    let help = RULES
+        .iter()
+        .map(|info| {
+            let page = explain::page(info)?;
+            Ok(RuleHelp {
+                description: Multiformat {
+                    text: page.description_text(),
+                    markdown: page.description_markdown(),
+                },
+                help: Multiformat {
+                    text: page.text(),
+                    markdown: page.markdown(),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(BEGIN.get_or_init(|| begin_with(&help)))
+}
+
+/// The opening with `help`, the rules' documentation in catalogue order; a rule without it is
+/// listed without `fullDescription` and `help`.
+fn begin_with(help: &[RuleHelp]) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let rules: Vec<String> = RULES
         .iter()
@@ -72,10 +101,6 @@ pub(crate) fn begin(help: &[RuleHelp]) -> String {
                 short_description: Text { text: r.summary },
                 full_description: help.get(i).map(|h| &h.description),
                 help: help.get(i).map(|h| &h.help),
-                help_uri: format!(
-                    "{DOCS}/{version}/cloudstorage_contract/enum.Rule.html#variant.{}",
-                    r.rule.variant_name()
-                ),
                 default_configuration: Configuration {
                     level: level(r.default_severity),
                 },
@@ -86,12 +111,11 @@ pub(crate) fn begin(help: &[RuleHelp]) -> String {
     let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
     format!(
         "{{\"$schema\": {},\n\"version\": \"2.1.0\",\n\"runs\": [{{\"tool\": {{\"driver\": \
-         {{\"name\": {}, \"version\": {}, \"informationUri\": {}, \"rules\": [\n{}\n]}}}},\n\
+         {{\"name\": {}, \"version\": {}, \"rules\": [\n{}\n]}}}},\n\
          \"columnKind\": \"unicodeCodePoints\",\n\"results\": [\n",
         string(SCHEMA),
         string("cloudstorage-contract"),
         string(version),
-        string(DOCS),
         rules.join(",\n"),
     )
 }
@@ -146,9 +170,9 @@ struct Properties<'a> {
     entry: Option<String>,
 }
 
-/// One result per finding of one payload, separated by commas: items of the `results` list
-/// (see [`super::push_item`]); empty without findings.
-pub(crate) fn payload(checked: &Checked) -> String {
+/// One result per finding of one payload, separated by commas: items of the `results` list;
+/// empty without findings.
+pub fn payload(checked: &Checked) -> String {
     let mut out = String::new();
     let uri = uri::from_path(&checked.origin.file);
     for (i, f) in checked.findings.iter().enumerate() {
@@ -181,7 +205,7 @@ pub(crate) fn payload(checked: &Checked) -> String {
 }
 
 /// The summary and the document's end.
-pub(crate) fn end(summary: &Summary) -> String {
+pub fn end(summary: &Summary) -> String {
     #[derive(Serialize)]
     struct Counts {
         payloads: usize,
@@ -234,7 +258,7 @@ mod tests {
     #[test]
     fn a_valid_sarif_log() {
         let (results, summary) = results();
-        let mut text = begin(&help()).into_bytes();
+        let mut text = begin_with(&help()).into_bytes();
         let mut any = false;
         for r in &results {
             crate::report::push_item(&mut text, &mut any, payload(r).as_bytes());
@@ -256,21 +280,13 @@ mod tests {
             rules[0]["help"]["markdown"],
             "*what it checks, with examples*"
         );
-        assert_eq!(
-            rules[0]["helpUri"],
-            format!(
-                "https://docs.rs/cloudstorage-contract/{}/cloudstorage_contract/enum.Rule.html#variant.InvalidJson",
-                env!("CARGO_PKG_VERSION")
-            )
-        );
+        // No address that leads nowhere: the help is in the log itself.
+        assert!(rules.iter().all(|r| r.get("helpUri").is_none()));
         // A rule without help is listed all the same.
         assert_eq!(rules[1]["id"], "invalid-utf8");
         assert!(rules[1].get("help").is_none() && rules[1].get("fullDescription").is_none());
         let driver = &run["tool"]["driver"];
-        assert_eq!(
-            driver["informationUri"],
-            "https://docs.rs/cloudstorage-contract"
-        );
+        assert!(driver.get("informationUri").is_none());
         assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
         let result = &run["results"][0];
         assert_eq!(result["ruleId"], "wrong-type");

@@ -13,7 +13,7 @@ use crate::rules::{RULES, Severity};
 use crate::terminal;
 
 /// How many findings the summary lists.
-pub(crate) const FIRST: usize = 20;
+pub const FIRST: usize = 20;
 /// How many rules the table of frequent rules shows.
 const TOP_RULES: usize = 10;
 
@@ -28,7 +28,7 @@ struct Listed {
 
 /// What the summary needs of a run, gathered as payloads are rendered and merged in order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Tally {
+pub struct Tally {
     /// Errors and warnings by rule, by the rule's place in [`RULES`]; empty until a finding.
     by_rule: Vec<[usize; 2]>,
     /// The first findings, at most [`FIRST`].
@@ -39,7 +39,7 @@ pub(crate) struct Tally {
 
 impl Tally {
     /// Counts one payload's findings.
-    pub(crate) fn add(&mut self, checked: &Checked) {
+    pub fn add(&mut self, checked: &Checked) {
         for f in &checked.findings {
             if self.by_rule.is_empty() {
                 self.by_rule = vec![[0; 2]; RULES.len()];
@@ -65,7 +65,7 @@ impl Tally {
     }
 
     /// Adds the tally of the payloads that come after this one's.
-    pub(crate) fn merge(&mut self, later: Tally) {
+    pub fn merge(&mut self, later: Tally) {
         if self.by_rule.is_empty() {
             self.by_rule = later.by_rule;
         } else {
@@ -81,7 +81,7 @@ impl Tally {
     }
 
     /// The Markdown summary of the run.
-    pub(crate) fn markdown(&self, summary: &Summary) -> String {
+    pub fn markdown(&self, summary: &Summary) -> String {
         let mut out = String::from("## cloudstorage-contract\n\n");
         let verdict = if summary.violating > 0 { "❌" } else { "✅" };
         let _ = writeln!(out, "{verdict} {}\n", summary.line());

@@ -1,5 +1,6 @@
 //! Loading and running the fixtures of `tests/fixtures/`; the conventions are in
-//! `tests/fixtures/README.md`. Shared by `tests/rules.rs` and `tests/corpus.rs`.
+//! `tests/fixtures/README.md`. Shared by `tests/rules.rs` and `tests/corpus.rs`, and by the
+//! command line's `cli/tests/sarif_schema.rs`.
 
 #![allow(dead_code)] // each test binary uses a part
 
@@ -8,9 +9,15 @@ use std::path::{Path, PathBuf};
 use cloudstorage_contract::{Exchange, Options, Profile, Report, Rule, Validator};
 use serde_json::Value;
 
-/// `tests/fixtures/`.
+/// `tests/fixtures/` of the workspace's root, the library's package.
 pub(crate) fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The command line's tests (`cli/`) share the library's fixtures.
+    let root = match env!("CARGO_PKG_NAME") {
+        "cloudstorage-contract-cli" => package.parent().unwrap_or(package),
+        _ => package,
+    };
+    root.join("tests/fixtures")
 }
 
 /// One fixture: a payload file (or an exchange file) with its options.

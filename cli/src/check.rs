@@ -18,27 +18,22 @@
 //! payload's bytes are then read and validated on the same core, which is what lets two cores
 //! check nearly twice as fast as one.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 
-use crate::error::Error;
-use crate::explain;
-use crate::position::{LineIndex, Position};
-use crate::report::step_summary::Tally;
-use crate::report::{self, Checked, Finding, Origin, Source, Summary, human, sarif};
-use crate::rules::{RULES, Rule, Severity};
-use crate::schema::Kind;
-use crate::{Report, Validator};
+use cloudstorage_contract::har;
+use cloudstorage_contract::report::step_summary::Tally;
+use cloudstorage_contract::report::{Checked, HarPlacer, Origin, Summary, Writer};
+use cloudstorage_contract::schema::Kind;
+use cloudstorage_contract::{Error, Validator};
 
-use super::har::{self, Body};
 use super::inputs::{self, How, Input, STDIN, Walk};
-use super::output::{self, OutputFile, Rendering, Renderings, Target, Texts};
+use super::output::{self, OutputFile, Rendering, Renderings, Texts};
 
 /// Most payloads validated per batch.
 const BATCH_ITEMS: usize = 4096;
@@ -188,14 +183,14 @@ impl Render {
             texts,
             ..Rendered::default()
         };
-        let json = Rendering::new(Format::Json, false).slot();
+        let json = output::slot(Rendering::new(Format::Json, false));
         if self.renderings.has(Format::Json) {
             // A line per payload, about 150 bytes for a conforming one.
             out.texts[json].reserve(CHUNK * 160);
         }
         let keep = self.renderings.has(Format::Junit);
-        // Whether an item of the json or sarif list was rendered, for the commas.
-        let (mut any_json, mut any_sarif) = (false, false);
+        // Whether an item of a list was rendered, by slot, for the json and sarif commas.
+        let mut any = [false; output::RENDERINGS];
         for checked in results {
             if let Some(message) = &checked.internal {
                 // Not a verdict: neither counted nor rendered, and the run fails.
@@ -210,28 +205,8 @@ impl Render {
                 out.tally.add(&checked);
             }
             for rendering in self.renderings.iter() {
-                let text = &mut out.texts[rendering.slot()];
-                match rendering.format {
-                    Format::Human => text.extend_from_slice(
-                        human::payload(&checked, human::Style::new(rendering.color)).as_bytes(),
-                    ),
-                    Format::Github => {
-                        text.extend_from_slice(report::github::payload(&checked).as_bytes());
-                    }
-                    Format::Json => {
-                        if any_json {
-                            text.extend_from_slice(b",\n");
-                        }
-                        report::json::payload(text, &checked);
-                        any_json = true;
-                    }
-                    Format::Sarif => {
-                        let item = sarif::payload(&checked);
-                        report::push_item(text, &mut any_sarif, item.as_bytes());
-                    }
-                    // Kept below, whole.
-                    Format::Junit => {}
-                }
+                let slot = output::slot(rendering);
+                rendering.render(&checked, &mut out.texts[slot], &mut any[slot]);
             }
             if keep {
                 out.kept.push(checked);
@@ -243,8 +218,8 @@ impl Render {
 
 /// Where results go, as they come: stdout (unless quiet) and the files of `--output`.
 struct Sink<W: Write> {
-    stdout: Option<Target<W>>,
-    files: Vec<(PathBuf, Target<BufWriter<File>>)>,
+    stdout: Option<Writer<W>>,
+    files: Vec<(PathBuf, Writer<BufWriter<File>>)>,
     summary: Summary,
     /// Results kept for the formats that need them all (junit).
     kept: Vec<Checked>,
@@ -280,10 +255,10 @@ impl<W: Write> Sink<W> {
     fn render(&self) -> Render {
         let mut renderings = Renderings::default();
         for target in self.stdout.iter() {
-            renderings.insert(target.rendering);
+            renderings.insert(target.rendering());
         }
         for (_, target) in &self.files {
-            renderings.insert(target.rendering);
+            renderings.insert(target.rendering());
         }
         Render {
             renderings,
@@ -300,11 +275,11 @@ impl<W: Write> Sink<W> {
         }
         let mut texts = rendered.texts;
         if let Some(stdout) = &mut self.stdout {
-            stdout.write(&texts[stdout.rendering.slot()])?;
+            stdout.write_rendered(&texts[output::slot(stdout.rendering())])?;
         }
         for i in 0..self.files.len() {
             let target = &mut self.files[i].1;
-            let result = target.write(&texts[target.rendering.slot()]);
+            let result = target.write_rendered(&texts[output::slot(target.rendering())]);
             self.file_result(i, result)?;
         }
         if !rendered.internal.is_empty() {
@@ -425,45 +400,6 @@ pub(crate) fn run_bytes(
     failure.map_or(Ok(code), Err)
 }
 
-/// The sarif format's opening: the tool, and every rule with its `explain` page as help. The
-/// same in every run, so made once per process (the fuzz targets run many).
-///
-/// # Errors
-///
-/// When an example of the rule pages cannot be checked (see [`explain::page`]).
-fn sarif_begin() -> Result<&'static str, Error> {
-    static BEGIN: OnceLock<String> = OnceLock::new();
-    if let Some(begin) = BEGIN.get() {
-        return Ok(begin);
-    }
-    let help = RULES
-        .iter()
-        .map(|info| {
-            let page = explain::page(info)?;
-            Ok(sarif::RuleHelp {
-                description: sarif::Multiformat {
-                    text: page.description_text(),
-                    markdown: page.description_markdown(),
-                },
-                help: sarif::Multiformat {
-                    text: page.text(),
-                    markdown: page.markdown(),
-                },
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(BEGIN.get_or_init(|| sarif::begin(&help)))
-}
-
-/// The opening of a report in `format`, for the formats that have one (json, sarif).
-fn head(format: Format) -> Result<Cow<'static, str>, Error> {
-    Ok(match format {
-        Format::Json => Cow::Owned(report::json::begin()),
-        Format::Sarif => Cow::Borrowed(sarif_begin()?),
-        Format::Human | Format::Junit | Format::Github => Cow::Borrowed(""),
-    })
-}
-
 /// Feeds the inputs to a checker with `feed`, then renders the rest and the summary, to `out`
 /// (unless quiet) and to `files`.
 fn run_with<W: Write>(
@@ -475,16 +411,15 @@ fn run_with<W: Write>(
 ) -> Result<u8, Error> {
     let stdout = match config.quiet {
         true => None,
-        false => Some(Target::new(
+        false => Some(Writer::with_rendering(
             Rendering::new(config.format, config.color),
             out,
-            head(config.format)?,
-        )),
+        )?),
     };
     let files = files
         .into_iter()
         .map(|f| {
-            let target = Target::new(Rendering::new(f.format, false), f.file, head(f.format)?);
+            let target = Writer::new(f.format, f.file)?;
             Ok((f.path, target))
         })
         .collect::<Result<_, Error>>()?;
@@ -708,7 +643,7 @@ impl Checker<'_> {
             Err(Failure::Input(e)) => {
                 // Keep stdout and stderr in order for a reader of both.
                 self.drain(sink)?;
-                super::color::error(&crate::error::chain(&e));
+                super::color::error(&cloudstorage_contract::terminal::chain(&e));
                 self.failed = true;
             }
         }
@@ -883,12 +818,7 @@ impl Checker<'_> {
         // Results come out in input order: what was read before goes first.
         self.drain(sink)?;
         sink.summary.skipped += calls.skipped;
-        let lines = LineIndex::new(bytes);
-        let place = HarPlace {
-            bytes,
-            lines: &lines,
-            file: input.name.clone(),
-        };
+        let place = HarPlacer::new(input.name.clone(), bytes);
         let render = sink.render();
         let (validator, want_source) = (self.work.validator, self.work.want_source);
         let chunks: Vec<_> = calls.calls.chunks(CHUNK / 2).collect();
@@ -1445,144 +1375,20 @@ fn check_job(
     want_source: bool,
     file: Arc<str>,
 ) -> Checked {
-    let origin = Origin {
-        file,
-        line: job.line,
-        entry: None,
+    let origin = match job.line {
+        Some(line) => Origin::line(file, line),
+        None => Origin::file(file),
     };
     let bytes = match &job.content {
         Content::Bytes(range) => batch.bytes(range),
-        Content::TooLarge(len) => return too_large(origin, *len, config.max_bytes),
+        Content::TooLarge(len) => return Checked::too_large(origin, *len, config.max_bytes),
     };
     let report = match config.kind {
         None => validator.validate(bytes),
         Some(Kind::Request) => validator.validate_request(bytes),
         Some(Kind::Response) => validator.validate_response(bytes),
     };
-    placed(report, origin, bytes, want_source)
-}
-
-/// A report on `bytes`, a payload that starts on `origin.line` (or line 1) of its file, with its
-/// findings placed in that file, and their source lines when `want_source`.
-pub(crate) fn placed(
-    mut report: Report,
-    origin: Origin,
-    bytes: &[u8],
-    want_source: bool,
-) -> Checked {
-    let first_line = origin.line.unwrap_or(1);
-    let lines = (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(bytes));
-    // The report's strings move into the findings: nothing is copied.
-    let findings = std::mem::take(&mut report.diagnostics)
-        .into_iter()
-        .map(|d| {
-            let at = d.position;
-            let line = first_line.saturating_add(at.line - 1);
-            Finding {
-                rule: d.rule,
-                severity: d.severity,
-                pointer: d.pointer,
-                position: Position {
-                    line,
-                    column: at.column,
-                },
-                body: None,
-                message: d.message,
-                hint: d.hint,
-                source: lines.as_ref().and_then(|l| {
-                    Some(Source {
-                        line,
-                        text: l.line_text(at.line)?.into_owned(),
-                        column: at.column,
-                    })
-                }),
-            }
-        })
-        .collect();
-    checked(&report, origin, findings)
-}
-
-fn checked(report: &Report, origin: Origin, findings: Vec<Finding>) -> Checked {
-    Checked {
-        origin,
-        kind: report.kind(),
-        errors: report.error_count(),
-        warnings: report.warning_count(),
-        dropped: report.dropped(),
-        findings,
-        internal: report.internal_error().map(str::to_owned),
-    }
-}
-
-/// The verdict on a payload over `--max-bytes`, which was never read whole.
-fn too_large(origin: Origin, len: u64, max: usize) -> Checked {
-    let line = origin.line.unwrap_or(1);
-    Checked {
-        origin,
-        kind: None,
-        errors: 1,
-        warnings: 0,
-        dropped: 0,
-        internal: None,
-        findings: vec![Finding {
-            rule: Rule::TooLarge,
-            severity: Severity::Error,
-            pointer: "".into(),
-            position: Position { line, column: 1 },
-            body: None,
-            message: format!("the input is {len} bytes, over the limit of {max}"),
-            hint: Some("raise the limit with `--max-bytes`".into()),
-            source: None,
-        }],
-    }
-}
-
-/// A HAR file, to place the findings of its bodies.
-struct HarPlace<'a> {
-    bytes: &'a [u8],
-    lines: &'a LineIndex<'a>,
-    file: Arc<str>,
-}
-
-impl HarPlace<'_> {
-    fn checked(&self, report: &Report, body: &Body, want_source: bool) -> Checked {
-        let body_lines =
-            (want_source && !report.diagnostics().is_empty()).then(|| LineIndex::new(&body.bytes));
-        let findings = report
-            .diagnostics()
-            .iter()
-            .map(|d| {
-                let offset = if body.literal {
-                    har::raw_offset(self.bytes, body.anchor, d.offset())
-                } else {
-                    body.anchor
-                };
-                let at = d.position();
-                Finding {
-                    rule: d.rule(),
-                    severity: d.severity(),
-                    pointer: d.pointer().to_owned().into(),
-                    position: self.lines.position(offset),
-                    body: Some(at),
-                    message: d.message().to_owned(),
-                    hint: d.hint.clone(),
-                    source: body_lines.as_ref().and_then(|l| {
-                        Some(Source {
-                            line: at.line,
-                            text: l.line_text(at.line)?.into_owned(),
-                            column: at.column,
-                        })
-                    }),
-                }
-            })
-            .collect();
-        let origin = Origin {
-            file: self.file.clone(),
-            line: Some(self.lines.position(body.anchor).line),
-            entry: Some(body.entry),
-        };
-        checked(report, origin, findings)
-    }
+    Checked::new(report, origin, bytes, want_source)
 }
 
 #[cfg(test)]
@@ -1714,8 +1520,8 @@ mod tests {
         for seed in 0..lines {
             let kind = Kind::ALL[(seed % 2) as usize];
             let sample = match seed % 3 {
-                0 => crate::sample::near_miss(kind, seed),
-                _ => crate::sample::conforming(kind, seed),
+                0 => cloudstorage_contract::sample::near_miss(kind, seed),
+                _ => cloudstorage_contract::sample::conforming(kind, seed),
             };
             text.extend_from_slice(sample.text.as_bytes());
             text.extend_from_slice(match seed % 7 {
@@ -1747,7 +1553,7 @@ mod tests {
 
     #[test]
     fn every_thread_count_writes_the_same_output() {
-        let validator = Validator::new(crate::Options::default()).unwrap();
+        let validator = Validator::new(cloudstorage_contract::Options::default()).unwrap();
         // Enough lines for batches of every size, a few of them too long.
         let input = mixed_ndjson(2500);
         for format in [Format::Json, Format::Human, Format::Junit, Format::Github] {
@@ -1801,11 +1607,36 @@ mod tests {
         assert_eq!(data, b"xabc", "nothing of a payload too large is kept");
     }
 
+    /// A violating NDJSON payload (`in/a&b.ndjson:3`), then two conforming ones, the first with
+    /// warnings (`page.json`).
+    fn mixed_results(validator: &Validator) -> Vec<Checked> {
+        let violating = br#"{"code": "200"}"#;
+        let mut results = vec![Checked::new(
+            validator.validate(violating),
+            Origin::line("in/a&b.ndjson", 3),
+            violating,
+            false,
+        )];
+        // The page's own success response: it conforms, with warnings (`10:00:0`).
+        let page = include_bytes!("../../examples/page/response-success.json");
+        results.push(Checked::new(
+            validator.validate(page),
+            Origin::file("page.json"),
+            page,
+            false,
+        ));
+        let sample = cloudstorage_contract::sample::conforming(Kind::Response, 1);
+        let report = validator.validate(sample.text.as_bytes());
+        let origin = Origin::line("ok.ndjson", 1);
+        results.push(Checked::new(report, origin, sample.text.as_bytes(), false));
+        results
+    }
+
     #[test]
     fn an_internal_error_is_no_verdict_and_fails_the_run() {
-        let validator = Validator::new(crate::Options::default()).unwrap();
+        let validator = Validator::new(cloudstorage_contract::Options::default()).unwrap();
         for format in [Format::Json, Format::Human, Format::Junit] {
-            let (mut results, _) = crate::report::tests::results();
+            let mut results = mixed_results(&validator);
             results[0].internal = Some("the types refuse it".into());
             let mut renderings = Renderings::default();
             renderings.insert(Rendering::new(format, false));
@@ -1834,7 +1665,7 @@ mod tests {
             assert_eq!(code, 2, "{format:?}");
             let out = String::from_utf8(out).unwrap();
             assert!(!out.contains("a&b") && !out.contains("a&amp;b"), "{out}");
-            assert!(out.contains("cap.har"), "{out}");
+            assert!(out.contains("page.json"), "{out}");
         }
     }
 }

@@ -30,11 +30,10 @@ use clap::parser::{ArgMatches, ValueSource};
 use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 use toml::Spanned;
 
-use crate::error::Error;
-use crate::position::LineIndex;
-use crate::rules::{Level, Rule};
-use crate::terminal;
-use crate::validate;
+use cloudstorage_contract::Error;
+use cloudstorage_contract::LineIndex;
+use cloudstorage_contract::terminal;
+use cloudstorage_contract::{Level, Rule};
 
 /// The file's name.
 pub(super) const FILE_NAME: &str = "cloudstorage-contract.toml";
@@ -96,7 +95,7 @@ struct TimeZone(String);
 impl<'de> Deserialize<'de> for TimeZone {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
-        validate::time_zone(&name).map_err(de::Error::custom)?;
+        cloudstorage_contract::check_time_zone(&name).map_err(de::Error::custom)?;
         Ok(TimeZone(name))
     }
 }
@@ -208,7 +207,9 @@ struct RuleId(Rule);
 impl<'de> Deserialize<'de> for RuleId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let id = String::deserialize(deserializer)?;
-        Rule::by_id(&id, "").map(RuleId).map_err(de::Error::custom)
+        super::rule_by_id(&id, "")
+            .map(RuleId)
+            .map_err(de::Error::custom)
     }
 }
 
@@ -285,7 +286,9 @@ impl<F: ValueEnum, K: ValueEnum> File<F, K> {
             }
         };
         for (rule, level) in &values.rules {
-            validate::check_level(rule.get_ref().0, level.get_ref().0)
+            rule.get_ref()
+                .0
+                .check_level(level.get_ref().0)
                 .map_err(|e| at(&path, &text, Some(level.span()), &e.to_string()))?;
         }
         Ok(File { path, text, values })
@@ -422,7 +425,7 @@ where
             |zone: &TimeZone| zone.0.clone(),
         )?;
         if let Some(zone) = &time_zone.value {
-            validate::time_zone(zone)?;
+            cloudstorage_contract::check_time_zone(zone)?;
         }
         let mut levels = Vec::new();
         if let (Some(file), Some(values)) = (file, values) {
@@ -437,7 +440,7 @@ where
             }
         }
         for (rule, level) in flags {
-            validate::check_level(rule, level)?;
+            rule.check_level(level)?;
             let setting = Setting {
                 value: level,
                 origin: Origin::CommandLine,

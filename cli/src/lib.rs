@@ -6,7 +6,7 @@
 mod check;
 mod color;
 mod config;
-mod har;
+
 mod inputs;
 mod output;
 
@@ -17,9 +17,9 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::rules::{Level, RULES, Rule};
-use crate::schema::{self, Kind, Variant};
-use crate::{Options, Profile, Validator};
+use cloudstorage_contract::schema::{self, Kind, Variant};
+use cloudstorage_contract::{Level, RULES, Rule};
+use cloudstorage_contract::{Options, Profile, Validator};
 
 use output::Format;
 
@@ -141,7 +141,7 @@ struct CheckArgs {
     #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
     deny: Vec<String>,
     /// The largest payload accepted, in bytes; larger ones violate `too-large`.
-    #[arg(long, value_name = "N", default_value_t = crate::DEFAULT_MAX_BYTES)]
+    #[arg(long, value_name = "N", default_value_t = cloudstorage_contract::DEFAULT_MAX_BYTES)]
     max_bytes: usize,
     /// Threads to validate with [default: all cores].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -284,13 +284,13 @@ pub fn main() -> ExitCode {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
-            color::error(&crate::error::chain(&e));
+            color::error(&cloudstorage_contract::terminal::chain(&e));
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
+fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, cloudstorage_contract::Error> {
     match cli.command {
         Command::Check(args) => {
             let sub = matches.subcommand_matches("check").unwrap_or(matches);
@@ -307,7 +307,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
             print(&out)
         }
         Command::Man { dir: Some(dir) } => {
-            clap_mangen::generate_to(command(), &dir).map_err(|e| crate::Error::io(&dir, e))?;
+            clap_mangen::generate_to(command(), &dir)
+                .map_err(|e| cloudstorage_contract::Error::io(&dir, e))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: None } => {
@@ -334,7 +335,7 @@ fn command() -> clap::Command {
 }
 
 /// Writes `bytes` to stdout; a closed pipe is not an error.
-fn print(bytes: &[u8]) -> Result<ExitCode, crate::Error> {
+fn print(bytes: &[u8]) -> Result<ExitCode, cloudstorage_contract::Error> {
     match std::io::stdout().lock().write_all(bytes) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(stdout_err(e)),
         _ => Ok(ExitCode::SUCCESS),
@@ -367,23 +368,22 @@ impl clap::builder::TypedValueParser for RuleId {
     }
 }
 
-fn stdout_err(e: std::io::Error) -> crate::Error {
-    crate::Error::io("<stdout>", e)
+fn stdout_err(e: std::io::Error) -> cloudstorage_contract::Error {
+    cloudstorage_contract::Error::io("<stdout>", e)
 }
 
-/// The rule with this id, or the command line's usage error that lists the ids; `flag` names
-/// where the id was given, such as `" in `--allow`"`, or is empty. For the Python package
-/// (`python/`), so that its messages are the command line's: not a stable interface.
-#[doc(hidden)]
-pub fn rule_by_id(id: &str, flag: &str) -> Result<Rule, crate::Error> {
-    Rule::by_id(id, flag)
+/// The rule with this id, or the usage error that lists the ids; `context` follows the id in
+/// the message, such as `` in `--allow` ``, or is empty.
+pub(crate) fn rule_by_id(id: &str, context: &str) -> Result<Rule, cloudstorage_contract::Error> {
+    id.parse::<Rule>()
+        .map_err(|e| cloudstorage_contract::Error::usage(e.message_in(context)))
 }
 
 /// `check`'s settings: its flags over the configuration file over the defaults.
 fn settings(
     args: &CheckArgs,
     matches: &ArgMatches,
-) -> Result<config::Settings<FormatArg, CheckKind>, crate::Error> {
+) -> Result<config::Settings<FormatArg, CheckKind>, cloudstorage_contract::Error> {
     let file = config::File::load(&args.config)?;
     // Like rustc's lint flags, the last one for a rule wins: gather them in command-line order.
     let mut levels: Vec<(usize, Rule, Level)> = Vec::new();
@@ -398,7 +398,7 @@ fn settings(
             continue;
         };
         for (id, index) in values.zip(indices) {
-            levels.push((index, Rule::by_id(id, &format!(" in `--{flag}`"))?, level));
+            levels.push((index, rule_by_id(id, &format!(" in `--{flag}`"))?, level));
         }
     }
     levels.sort_by_key(|(index, ..)| *index);
@@ -409,7 +409,10 @@ fn settings(
     config::Settings::resolve(file, matches, flags)
 }
 
-fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crate::Error> {
+fn check_command(
+    args: CheckArgs,
+    matches: &ArgMatches,
+) -> Result<ExitCode, cloudstorage_contract::Error> {
     let settings = settings(&args, matches)?;
     let profile = if settings.strict.value {
         Profile::Strict
@@ -423,8 +426,8 @@ fn check_command(args: CheckArgs, matches: &ArgMatches) -> Result<ExitCode, crat
         .max_bytes(max_bytes)
         .keep_payload(false)
         .engine(match args.engine {
-            EngineArg::OnePass => crate::Engine::OnePass,
-            EngineArg::Reference => crate::Engine::Reference,
+            EngineArg::OnePass => cloudstorage_contract::Engine::OnePass,
+            EngineArg::Reference => cloudstorage_contract::Engine::Reference,
         });
     if let Some(zone) = settings.time_zone.value {
         options = options.time_zone(zone);
@@ -520,9 +523,9 @@ pub fn check_bytes(
     format: &str,
     max_bytes: usize,
     bytes: &[u8],
-) -> Result<(u8, Vec<u8>), crate::Error> {
+) -> Result<(u8, Vec<u8>), cloudstorage_contract::Error> {
     let format = FormatArg::from_str(format, false)
-        .map_err(|e| crate::Error::usage(format!("`--format`: {e}")))?;
+        .map_err(|e| cloudstorage_contract::Error::usage(format!("`--format`: {e}")))?;
     let config = check::Config {
         kind: None,
         ndjson: true,
@@ -542,7 +545,7 @@ pub fn check_bytes(
 
 /// `config`: `check`'s settings from a command line of `check` with the options given, as
 /// `check` resolves them.
-fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
+fn config_command(args: &ConfigArgs) -> Result<ExitCode, cloudstorage_contract::Error> {
     let mut argv: Vec<OsString> = vec!["cloudstorage-contract".into(), "check".into()];
     argv.extend(args.config.flags());
     argv.extend(args.check.iter().cloned());
@@ -566,45 +569,7 @@ fn config_command(args: &ConfigArgs) -> Result<ExitCode, crate::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One payload's object in `check --format json`: `report`, on a payload of `file` that starts
-/// on `line` (an NDJSON line; `None` for a whole file), its findings placed in the file as
-/// `check` places them. For the Python package (`python/`): not a stable interface.
-#[doc(hidden)]
-pub fn json_payload(report: &crate::Report, file: &str, line: Option<u32>) -> String {
-    let origin = crate::report::Origin {
-        file: file.into(),
-        line,
-        entry: None,
-    };
-    let checked = check::placed(report.clone(), origin, &[], false);
-    let mut out = Vec::new();
-    crate::report::json::payload(&mut out, &checked);
-    // The renderer writes JSON, which is UTF-8.
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The `summary` object of `check --format json` for these counts (`skipped`: HAR entries).
-/// For the Python package (`python/`): not a stable interface.
-#[doc(hidden)]
-pub fn json_summary(
-    payloads: usize,
-    conforming: usize,
-    violating: usize,
-    errors: usize,
-    warnings: usize,
-    skipped: usize,
-) -> String {
-    crate::report::json::summary_object(&crate::report::Summary {
-        payloads,
-        conforming,
-        violating,
-        errors,
-        warnings,
-        skipped,
-    })
-}
-
-fn rules_command() -> Result<ExitCode, crate::Error> {
+fn rules_command() -> Result<ExitCode, cloudstorage_contract::Error> {
     let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut text = String::new();
     for r in RULES {
@@ -622,9 +587,9 @@ fn rules_command() -> Result<ExitCode, crate::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn explain_command(id: &str) -> Result<ExitCode, crate::Error> {
-    let rule = Rule::by_id(id, "")?;
-    let text = crate::explain::explain(rule.info())?;
+fn explain_command(id: &str) -> Result<ExitCode, cloudstorage_contract::Error> {
+    let rule = rule_by_id(id, "")?;
+    let text = cloudstorage_contract::explain(rule)?;
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())
@@ -642,16 +607,16 @@ struct Annotated<'a> {
     text: &'a str,
 }
 
-fn sample_command(args: &SampleArgs) -> Result<ExitCode, crate::Error> {
+fn sample_command(args: &SampleArgs) -> Result<ExitCode, cloudstorage_contract::Error> {
     let kind = Kind::from(args.kind);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut notes = std::io::stderr().lock();
     for i in 0..args.count {
         let seed = args.seed.wrapping_add(i);
         let sample = if args.invalid {
-            crate::sample::near_miss(kind, seed)
+            cloudstorage_contract::sample::near_miss(kind, seed)
         } else {
-            crate::sample::conforming(kind, seed)
+            cloudstorage_contract::sample::conforming(kind, seed)
         };
         let line = i + 1;
         let written = if args.annotate {
@@ -686,16 +651,16 @@ fn sample_command(args: &SampleArgs) -> Result<ExitCode, crate::Error> {
     }
 }
 
-fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
+fn schema_command(args: SchemaArgs) -> Result<ExitCode, cloudstorage_contract::Error> {
     let mut out = std::io::stdout().lock();
     if let Some(dir) = args.write {
-        for file in crate::artefacts::write_all(&dir)? {
+        for file in cloudstorage_contract::artefacts::write_all(&dir)? {
             writeln!(out, "wrote {}", dir.join(file).display()).map_err(stdout_err)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(dir) = args.check {
-        let drifts = crate::artefacts::check_dir(&dir)?;
+        let drifts = cloudstorage_contract::artefacts::check_dir(&dir)?;
         for drift in &drifts {
             write!(out, "{}", drift.diff).map_err(stdout_err)?;
         }
@@ -729,17 +694,19 @@ fn schema_command(args: SchemaArgs) -> Result<ExitCode, crate::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cloudstorage_contract::report::{Checked, Origin, Summary};
 
-    /// What the Python package's `Report.to_dict()` and summary print is what `check` prints.
+    /// A placed report and a summary, serialized (as the Python package's `Report.to_dict()`
+    /// and summary do), are what `check --format json` prints.
     #[test]
-    fn json_payload_and_summary_are_what_check_prints() {
+    fn serialized_payloads_and_summary_are_what_check_prints() {
         let validator = Validator::new(Options::default().keep_payload(false)).unwrap();
         let mut input = String::from("\n");
         for seed in 0..40 {
             let sample = if seed % 3 == 0 {
-                crate::sample::conforming(Kind::Response, seed)
+                cloudstorage_contract::sample::conforming(Kind::Response, seed)
             } else {
-                crate::sample::near_miss(Kind::Response, seed)
+                cloudstorage_contract::sample::near_miss(Kind::Response, seed)
             };
             input.push_str(&sample.text);
             input.push_str("\n\n");
@@ -755,8 +722,9 @@ mod tests {
             }
             let line = u32::try_from(i + 1).unwrap();
             let report = validator.validate(text.as_bytes());
-            let ours: serde_json::Value =
-                serde_json::from_str(&json_payload(&report, "<bytes>", Some(line))).unwrap();
+            let origin = Origin::line("<bytes>", line);
+            let checked = Checked::new(report.clone(), origin, text.as_bytes(), false);
+            let ours = serde_json::to_value(&checked).unwrap();
             assert_eq!(ours, printed[compared], "line {line}");
             compared += 1;
             counts[0] += 1;
@@ -768,10 +736,10 @@ mod tests {
         assert_eq!(compared, printed.len());
         assert!(counts[1] > 0 && counts[2] > 0, "mixed verdicts: {counts:?}");
         let [payloads, conforming, violating, errors, warnings] = counts;
-        let summary: serde_json::Value = serde_json::from_str(&json_summary(
-            payloads, conforming, violating, errors, warnings, 0,
-        ))
-        .unwrap();
-        assert_eq!(summary, document["summary"]);
+        let mut summary = Summary::default();
+        (summary.payloads, summary.conforming, summary.violating) =
+            (payloads, conforming, violating);
+        (summary.errors, summary.warnings) = (errors, warnings);
+        assert_eq!(serde_json::to_value(summary).unwrap(), document["summary"]);
     }
 }

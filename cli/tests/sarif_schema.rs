@@ -4,6 +4,7 @@
 //! compiled schema refuses logs broken on purpose, so that a schema that accepts anything
 //! cannot pass for a check.
 
+#[path = "../../tests/fixture_support/mod.rs"]
 mod fixture_support;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use assert_cmd::Command;
 use serde_json::{Value, json};
 
 /// SARIF 2.1.0 Errata 01, the OASIS Standard's schema.
-const SCHEMA: &str = include_str!("vendor/sarif-schema-2.1.0.json");
+const SCHEMA: &str = include_str!("../../tests/vendor/sarif-schema-2.1.0.json");
 
 /// The schema, compiled once, read as JSON Schema draft-07 with formats asserted.
 ///
@@ -48,8 +49,10 @@ fn errors(log: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The workspace's root, where `examples/` and `tests/` are: runs happen there.
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(cli)
 }
 
 /// Runs `check --format sarif` with `args` in `dir`; asserts that it checked (exit 0 or 1) and

@@ -8,5 +8,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    cloudstorage_contract::__cli::main()
+    cloudstorage_contract_cli::main()
 }

@@ -32,8 +32,10 @@ impl Run {
     }
 }
 
+/// The workspace's root, where `examples/` and `tests/` are: runs happen there.
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.parent().unwrap_or(cli)
 }
 
 fn command(dir: &Path, args: &[&str]) -> Command {
@@ -74,7 +76,7 @@ fn snapshot(name: &str, args: &[&str], stdin: Option<&[u8]>, code: i32) -> Run {
         run.stderr, run.stdout
     );
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(|| insta::assert_snapshot!(name, run.transcript(args)));
     run
@@ -173,10 +175,11 @@ fn sarif_format() {
         ] {
             assert!(markdown.as_str().unwrap().contains(info.summary));
         }
-        let uri = rule["helpUri"].as_str().unwrap();
-        assert!(uri.starts_with("https://docs.rs/cloudstorage-contract/"));
+        // The help is in the log: no address that leads nowhere.
+        assert!(rule.get("helpUri").is_none(), "{}", info.id);
     }
     assert_eq!(rules.len(), cloudstorage_contract::RULES.len());
+    assert!(run0["tool"]["driver"].get("informationUri").is_none());
     for result in run0["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
@@ -1264,7 +1267,7 @@ fn colour_follows_the_flag_then_the_environment() {
 /// Snapshots `text` in `snapshots/` (top level) under `name`.
 fn snapshot_text(name: &str, text: &str) {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
+    settings.set_snapshot_path("../../snapshots");
     settings.set_prepend_module_to_snapshot(true);
     settings.bind(|| insta::assert_snapshot!(name, text));
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anstream::ColorChoice;
 
-use crate::terminal;
+use cloudstorage_contract::terminal;
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,7 +32,7 @@ pub(crate) fn stdout() -> bool {
 }
 
 /// Prints `error: MESSAGE` on stderr, `error:` in bold red where stderr takes colour, the
-/// message [made safe](crate::terminal) for the terminal.
+/// message [made safe](cloudstorage_contract::terminal) for the terminal.
 pub(crate) fn error(message: &str) {
     let style = anstyle::AnsiColor::Red.on_default().bold();
     let stderr = std::io::stderr();
@@ -46,7 +46,7 @@ pub(crate) fn error(message: &str) {
 
 /// `command` for parsing `argv`, and whether it is unstyled: clap, refusing a command line,
 /// quotes the argument it refused as it is, and keeps its escape sequences on a terminal. So a
-/// command line that holds an [unsafe](crate::terminal) character is parsed by an unstyled
+/// command line that holds an [unsafe](cloudstorage_contract::terminal) character is parsed by an unstyled
 /// command, whose message [`clap_error`] can then escape whole.
 pub(crate) fn for_args(
     command: clap::Command,
@@ -64,7 +64,7 @@ pub(crate) fn for_args(
 
 /// Prints what clap says of a command line it refused (a usage error, on stderr) or answered
 /// (help or version, on stdout), and returns the exit code: 2 for a usage error. If the command
-/// line held an [unsafe](crate::terminal) character (`plain`, and the command unstyled), each
+/// line held an [unsafe](cloudstorage_contract::terminal) character (`plain`, and the command unstyled), each
 /// line of the message is made safe.
 pub(crate) fn clap_error(e: &clap::Error, plain: bool) -> std::process::ExitCode {
     if plain {

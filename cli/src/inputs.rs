@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::Error;
+use cloudstorage_contract::Error;
 
 /// The name of standard input in the output.
 pub(crate) const STDIN: &str = "<stdin>";

@@ -6,42 +6,93 @@
 //! is `"base64"`). The bodies are JSON strings inside the HAR, so a position within a body maps
 //! back to the file through the string's escapes; a base64 body maps to the start of its string.
 
+use std::fmt;
+
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::report::{Entry, Part};
 use crate::text::{self, Limits, Spans};
 
+/// Which body of a HAR entry a payload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// `request.postData.text`.
+    Request,
+    /// `response.content.text`.
+    Response,
+}
+
+impl Side {
+    /// `request` or `response`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Request => "request",
+            Side::Response => "response",
+        }
+    }
+}
+
+/// A body inside a HAR file: `entries[index].side`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Entry {
+    /// The index in `log.entries`.
+    pub index: usize,
+    /// Which body.
+    pub side: Side,
+}
+
+impl Entry {
+    /// The `side` body of `log.entries[index]`.
+    pub fn new(index: usize, side: Side) -> Entry {
+        Entry { index, side }
+    }
+}
+
+impl fmt::Display for Entry {
+    /// `entries[3].response`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "entries[{}].{}", self.index, self.side.as_str())
+    }
+}
+
 /// The path every checked call ends with.
-pub(crate) const ENDPOINT: &str = "/vision/customer/cloudstorage/order/get";
+pub const ENDPOINT: &str = "/vision/customer/cloudstorage/order/get";
 
 /// A request or response body taken out of a HAR.
 #[derive(Debug)]
-pub(crate) struct Body {
+#[non_exhaustive]
+pub struct Body {
     /// Which body of which entry.
-    pub(crate) entry: Entry,
+    pub entry: Entry,
     /// The body's bytes, decoded.
-    pub(crate) bytes: Vec<u8>,
+    pub bytes: Vec<u8>,
     /// Offset in the HAR of the body's string (its opening quote), or of the object that lacks
     /// one.
-    pub(crate) anchor: usize,
+    pub anchor: usize,
     /// Whether `bytes` is exactly the string at `anchor`, so that offsets map through its
     /// escapes (not for base64 or a missing body).
-    pub(crate) literal: bool,
+    pub literal: bool,
 }
 
 /// One `order/get` call: its request and response bodies.
 #[derive(Debug)]
-pub(crate) struct Call {
-    pub(crate) request: Body,
-    pub(crate) response: Body,
+#[non_exhaustive]
+pub struct Call {
+    /// The request body.
+    pub request: Body,
+    /// The response body.
+    pub response: Body,
 }
 
 /// The calls of a HAR, and how many entries were not `order/get` calls.
 #[derive(Debug)]
-pub(crate) struct Calls {
-    pub(crate) calls: Vec<Call>,
-    pub(crate) skipped: usize,
+#[non_exhaustive]
+pub struct Calls {
+    /// The calls, in entry order.
+    pub calls: Vec<Call>,
+    /// Entries that are not `order/get` calls (other URLs, CORS preflights).
+    pub skipped: usize,
 }
 
 /// Reads the `order/get` calls of a HAR file's bytes.
@@ -50,7 +101,7 @@ pub(crate) struct Calls {
 ///
 /// When the file is not JSON, has no `log.entries` array, or holds a base64 body that does not
 /// decode. `name` names the file in the message.
-pub(crate) fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
+pub fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
     let limits = Limits {
         max_bytes: usize::MAX,
         max_depth: 256,
@@ -110,7 +161,7 @@ pub(crate) fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
             &parsed.spans,
             Entry {
                 index,
-                part: Part::Request,
+                side: Side::Request,
             },
             &format!("{base}/request"),
             "postData",
@@ -121,7 +172,7 @@ pub(crate) fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
             &parsed.spans,
             Entry {
                 index,
-                part: Part::Response,
+                side: Side::Response,
             },
             &format!("{base}/response"),
             "content",
@@ -132,7 +183,7 @@ pub(crate) fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
 }
 
 /// Whether a URL's path is the endpoint's (whatever the host, query or fragment).
-pub(crate) fn is_endpoint(url: &str) -> bool {
+pub fn is_endpoint(url: &str) -> bool {
     let path = match url.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
         None => url,
@@ -192,7 +243,7 @@ fn body(
 
 /// The offset in the HAR of the byte at `offset` in the decoded string whose opening quote is
 /// at `literal` in `har`: walks the string's escapes.
-pub(crate) fn raw_offset(har: &[u8], literal: usize, offset: usize) -> usize {
+pub fn raw_offset(har: &[u8], literal: usize, offset: usize) -> usize {
     let mut raw = literal + 1;
     let mut decoded = 0;
     while decoded < offset {
