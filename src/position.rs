@@ -28,10 +28,23 @@ const CHECKPOINT_EVERY: usize = 4096;
 /// Maps byte offsets to positions.
 ///
 /// Built once per input, and only when a diagnostic needs it: it costs one pass over the bytes.
-#[derive(Debug)]
-pub struct LineIndex<'a> {
+/// It borrows the input (`LineIndex<&[u8]>`) or owns it (`LineIndex<Arc<[u8]>>`, to share it
+/// between threads).
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::LineIndex;
+///
+/// let lines = LineIndex::new("{\n  \"状态\": 9\n}".as_bytes());
+/// let at = lines.position(14);
+/// assert_eq!((at.line, at.column), (2, 9));
+/// assert_eq!(lines.line_text(2).as_deref(), Some("  \"状态\": 9"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineIndex<B> {
     /// The input.
-    bytes: &'a [u8],
+    bytes: B,
     /// Offset of the first byte of every line; `line_starts[0] == 0`.
     line_starts: Vec<usize>,
     /// `(offset, column of the byte at offset)` every [`CHECKPOINT_EVERY`] bytes inside long
@@ -70,12 +83,13 @@ fn count_chars(bytes: &[u8]) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
-impl<'a> LineIndex<'a> {
+impl<B: AsRef<[u8]>> LineIndex<B> {
     /// Indexes the lines of `bytes` (which need not be valid UTF-8).
     ///
     /// Line breaks are found with `memchr`; only lines longer than 4 KiB are counted char by
     /// char, a block at a time, for their checkpoints.
-    pub fn new(bytes: &'a [u8]) -> Self {
+    pub fn new(input: B) -> Self {
+        let bytes = input.as_ref();
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
         let mut checkpoints = Vec::new();
@@ -90,10 +104,15 @@ impl<'a> LineIndex<'a> {
             }
         }
         Self {
-            bytes,
+            bytes: input,
             line_starts,
             checkpoints,
         }
+    }
+
+    /// The input.
+    pub fn bytes(&self) -> &[u8] {
+        self.bytes.as_ref()
     }
 
     /// Position of the byte at `offset`.
@@ -102,7 +121,8 @@ impl<'a> LineIndex<'a> {
     /// inside a multi-byte char gives the column after that char (only char starts are counted
     /// before it); it never panics.
     pub fn position(&self, offset: usize) -> Position {
-        let offset = offset.min(self.bytes.len());
+        let bytes = self.bytes();
+        let offset = offset.min(bytes.len());
         // `line_starts[0] == 0 <= offset`, so the partition point is at least 1.
         let line_index = self
             .line_starts
@@ -118,7 +138,7 @@ impl<'a> LineIndex<'a> {
             Some(&(at, column)) if at >= line_start => (at, column),
             _ => (line_start, 1),
         };
-        let counted = self.bytes.get(from..offset).map_or(0, count_chars);
+        let counted = bytes.get(from..offset).map_or(0, count_chars);
         Position {
             line: u32::try_from(line_index + 1).unwrap_or(u32::MAX),
             column: column.saturating_add(counted),
@@ -127,16 +147,15 @@ impl<'a> LineIndex<'a> {
 
     /// The text of the 1-based line `line`, without its line terminator (`\n` or `\r\n`),
     /// lossily decoded. For caret displays. `None` for line 0 and lines past the last one.
-    pub fn line_text(&self, line: u32) -> Option<Cow<'a, str>> {
+    pub fn line_text(&self, line: u32) -> Option<Cow<'_, str>> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(index)?;
         let end = match self.line_starts.get(index + 1) {
             // The next line starts right after this line's `\n`.
             Some(&next) => next.saturating_sub(1),
-            None => self.bytes.len(),
+            None => self.bytes().len(),
         };
-        let bytes: &'a [u8] = self.bytes;
-        let mut text = bytes.get(start..end)?;
+        let mut text = self.bytes().get(start..end)?;
         if let [rest @ .., b'\r'] = text {
             text = rest;
         }

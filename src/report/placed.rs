@@ -99,22 +99,26 @@ impl Checked {
 }
 
 /// A HAR file's bytes, indexed once, to place the findings of its bodies
-/// ([`har::calls`](crate::har::calls)) in the file.
-#[derive(Debug)]
-pub struct HarPlacer<'a> {
-    bytes: &'a [u8],
-    lines: LineIndex<'a>,
+/// ([`har::calls`](crate::har::calls)) in the file. It owns the bytes, so that threads can
+/// share it.
+#[derive(Debug, Clone)]
+pub struct HarPlacer {
+    lines: LineIndex<Arc<[u8]>>,
     file: Arc<str>,
 }
 
-impl<'a> HarPlacer<'a> {
+impl HarPlacer {
     /// The HAR file `file`, whose bytes are `bytes`.
-    pub fn new(file: Arc<str>, bytes: &'a [u8]) -> Self {
+    pub fn new(file: Arc<str>, bytes: impl Into<Arc<[u8]>>) -> Self {
         HarPlacer {
-            bytes,
-            lines: LineIndex::new(bytes),
+            lines: LineIndex::new(bytes.into()),
             file,
         }
+    }
+
+    /// The HAR file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.lines.bytes()
     }
 
     /// `report`, the verdict on `body`, placed in the file: each finding at the file's line and
@@ -128,7 +132,7 @@ impl<'a> HarPlacer<'a> {
             .iter()
             .map(|d| {
                 let offset = if body.literal {
-                    har::raw_offset(self.bytes, body.anchor, d.offset())
+                    har::raw_offset(self.bytes(), body.anchor, d.offset())
                 } else {
                     body.anchor
                 };
