@@ -6,9 +6,11 @@
 mod check;
 mod color;
 mod config;
-
 mod inputs;
 mod output;
+mod read;
+mod render;
+mod schedule;
 
 use std::ffi::OsString;
 use std::io::Write;

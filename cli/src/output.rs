@@ -5,11 +5,16 @@
 //! destinations ask for, and each destination writes its rendering's text as it comes.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use cloudstorage_contract::Error;
+use cloudstorage_contract::report::step_summary::Tally;
+use cloudstorage_contract::report::{Checked, Summary, Writer};
 pub(crate) use cloudstorage_contract::report::{Format, Rendering};
+
+use super::check::Config;
+use super::render::{Render, Rendered};
 
 /// How many distinct [`Rendering`]s there are: the five formats, and the human one coloured.
 pub(crate) const RENDERINGS: usize = 6;
@@ -112,5 +117,181 @@ pub(crate) fn identity(path: &Path) -> PathBuf {
     match (std::fs::canonicalize(parent), path.file_name()) {
         (Ok(parent), Some(name)) => parent.join(name),
         _ => path.to_owned(),
+    }
+}
+
+/// Where results go, as they come: stdout (unless quiet) and the files of `--output`, each
+/// written in input order as the scheduler hands batches on.
+pub(crate) struct Sink<W: Write> {
+    pub(crate) stdout: Option<Writer<W>>,
+    pub(crate) files: Vec<(PathBuf, Writer<BufWriter<File>>)>,
+    pub(crate) summary: Summary,
+    /// Results kept for the formats that need them all (junit).
+    pub(crate) kept: Vec<Checked>,
+    /// Whether a payload met an internal error instead of a verdict.
+    pub(crate) internal: bool,
+    /// Whether an input could not be read.
+    pub(crate) failed: bool,
+    /// Whether to print the error of an input that could not be read.
+    pub(crate) print_failures: bool,
+    /// A file of `--output` that could not be written: the run stops.
+    pub(crate) file_failed: Option<Error>,
+    /// Where the GitHub step summary goes, and what it says so far.
+    pub(crate) step_summary: Option<(PathBuf, Tally)>,
+}
+
+impl<W: Write> Sink<W> {
+    /// The destinations of `check`'s reports: `out` (unless quiet) and the `--output` files,
+    /// printing the error of an input that cannot be read when `print_failures`.
+    ///
+    /// # Errors
+    ///
+    /// When the sarif format's rule help cannot be built: an internal error.
+    pub(crate) fn new(
+        config: &Config,
+        out: W,
+        files: Vec<OutputFile>,
+        print_failures: bool,
+    ) -> Result<Self, Error> {
+        let stdout = match config.quiet {
+            true => None,
+            false => Some(Writer::with_rendering(
+                Rendering::new(config.format, config.color),
+                out,
+            )?),
+        };
+        let files = files
+            .into_iter()
+            .map(|f| Ok((f.path, Writer::new(f.format, f.file)?)))
+            .collect::<Result<_, Error>>()?;
+        Ok(Sink {
+            stdout,
+            files,
+            summary: Summary::default(),
+            kept: Vec::new(),
+            internal: false,
+            failed: false,
+            print_failures,
+            file_failed: None,
+            step_summary: config
+                .step_summary
+                .clone()
+                .map(|path| (path, Tally::default())),
+        })
+    }
+
+    /// The run's exit code: 2 when an input could not be read or a payload met an internal
+    /// error, 1 when a payload violates the contract, 0 otherwise.
+    pub(crate) fn code(&self) -> u8 {
+        if self.failed || self.internal {
+            2
+        } else if self.summary.violating > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub(crate) fn begin(&mut self) -> io::Result<()> {
+        if let Some(stdout) = &mut self.stdout {
+            stdout.begin()?;
+        }
+        for i in 0..self.files.len() {
+            let result = self.files[i].1.begin();
+            self.file_result(i, result)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a file's error, naming the file, and stops the run.
+    fn file_result(&mut self, i: usize, result: io::Result<()>) -> io::Result<()> {
+        result.map_err(|e| {
+            let kind = e.kind();
+            self.file_failed = Some(Error::io(&self.files[i].0, e));
+            io::Error::new(kind, "an output file failed")
+        })
+    }
+
+    pub(crate) fn render(&self) -> Render {
+        let mut renderings = Renderings::default();
+        for target in self.stdout.iter() {
+            renderings.insert(target.rendering());
+        }
+        for (_, target) in &self.files {
+            renderings.insert(target.rendering());
+        }
+        Render {
+            renderings,
+            tally: self.step_summary.is_some(),
+        }
+    }
+
+    /// Writes what a thread rendered; gives back its texts' buffers, emptied.
+    pub(crate) fn emit(&mut self, rendered: Rendered) -> io::Result<Texts> {
+        self.summary.merge(&rendered.summary);
+        self.kept.extend(rendered.kept);
+        if let Some((_, tally)) = &mut self.step_summary {
+            tally.merge(rendered.tally);
+        }
+        let mut texts = rendered.texts;
+        if let Some(stdout) = &mut self.stdout {
+            stdout.write_rendered(&texts[slot(stdout.rendering())])?;
+        }
+        for i in 0..self.files.len() {
+            let target = &mut self.files[i].1;
+            let result = target.write_rendered(&texts[slot(target.rendering())]);
+            self.file_result(i, result)?;
+        }
+        if !rendered.internal.is_empty() {
+            // Keep stdout and stderr in order for a reader of both.
+            self.flush()?;
+            for line in rendered.internal {
+                super::color::error(&line);
+            }
+            self.internal = true;
+        }
+        if let Some(line) = rendered.failure {
+            self.flush()?;
+            if self.print_failures {
+                super::color::error(&line);
+            }
+            self.failed = true;
+        }
+        for text in &mut texts {
+            text.clear();
+        }
+        Ok(texts)
+    }
+
+    /// Flushes stdout, for a reader who follows the run.
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.stdout {
+            Some(stdout) => stdout.flush(),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn end(&mut self) -> io::Result<()> {
+        if let Some((path, tally)) = &self.step_summary {
+            let markdown = tally.markdown(&self.summary);
+            let appended = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(markdown.as_bytes()));
+            if let Err(e) = appended {
+                let kind = e.kind();
+                self.file_failed = Some(Error::io(path, e));
+                return Err(io::Error::new(kind, "the step summary failed"));
+            }
+        }
+        for i in 0..self.files.len() {
+            let result = self.files[i].1.end(&self.summary, &self.kept);
+            self.file_result(i, result)?;
+        }
+        match &mut self.stdout {
+            Some(stdout) => stdout.end(&self.summary, &self.kept),
+            None => Ok(()),
+        }
     }
 }

@@ -1,0 +1,192 @@
+//! Validating and rendering a batch of payloads, on the thread that read it: each payload's
+//! report placed in its input, then rendered once per rendering the destinations ask for.
+
+use std::sync::Arc;
+
+use cloudstorage_contract::Validator;
+use cloudstorage_contract::report::step_summary::Tally;
+use cloudstorage_contract::report::{Checked, Format, Origin, Rendering, Summary};
+use cloudstorage_contract::schema::Kind;
+
+use super::check::Config;
+use super::output::{self, Renderings, Texts};
+use super::read::{Batch, Content, Job};
+
+/// Bytes reserved for a batch's json text: a line per payload, about 150 bytes for a conforming
+/// one.
+const JSON_RESERVE: usize = 128 * 160;
+
+/// What validating a batch needs; the same on every thread of a run.
+#[derive(Clone, Copy)]
+pub(crate) struct Work<'env> {
+    pub(crate) validator: &'env Validator,
+    pub(crate) config: &'env Config,
+    pub(crate) render: Render,
+    /// Whether findings keep their source line (for the human format).
+    pub(crate) want_source: bool,
+}
+
+impl Work<'_> {
+    /// Validates and renders the payloads of `batch` into `texts`, empty buffers to reuse,
+    /// naming their files with this thread's `name`.
+    pub(crate) fn batch(self, batch: &Batch, name: &mut OwnName, texts: Texts) -> Rendered {
+        let mut rendered = self.render.all_into(
+            texts,
+            batch
+                .jobs
+                .iter()
+                .flat_map(|job| self.job(batch, job, name))
+                .flatten(),
+        );
+        rendered.summary.skipped += batch.skipped;
+        rendered.failure.clone_from(&batch.failure);
+        rendered
+    }
+
+    /// The results of one job: a payload, or a HAR call's request and response. Two at the
+    /// most, so no allocation.
+    fn job(self, batch: &Batch, job: &Job, name: &mut OwnName) -> [Option<Checked>; 2] {
+        let (validator, config) = (self.validator, self.config);
+        let mut origin = || {
+            let file = name.of(batch.file(job));
+            match job.line {
+                Some(line) => Origin::line(file, line),
+                None => Origin::file(file),
+            }
+        };
+        match &job.content {
+            Content::Bytes(range) => {
+                let bytes = batch.bytes(range);
+                let report = match config.kind {
+                    None => validator.validate(bytes),
+                    Some(Kind::Request) => validator.validate_request(bytes),
+                    Some(Kind::Response) => validator.validate_response(bytes),
+                };
+                [
+                    Some(Checked::new(report, origin(), bytes, self.want_source)),
+                    None,
+                ]
+            }
+            Content::TooLarge(len) => [
+                Some(Checked::too_large(origin(), *len, config.max_bytes)),
+                None,
+            ],
+            Content::Call { har, call } => {
+                let Some((har, call)) = batch
+                    .hars
+                    .get(*har)
+                    .and_then(|h| Some((h, h.calls.get(*call)?)))
+                else {
+                    return [None, None];
+                };
+                let exchange =
+                    validator.validate_exchange(&call.request.bytes, &call.response.bytes);
+                let placer = &har.placer;
+                [
+                    Some(placer.checked(&exchange.request, &call.request, self.want_source)),
+                    Some(placer.checked(&exchange.response, &call.response, self.want_source)),
+                ]
+            }
+        }
+    }
+}
+
+/// A thread's own copy of a file name. Every result names its file, and an `Arc` shared by the
+/// threads would have them all bump one reference count per payload, a cache line passed from
+/// core to core.
+#[derive(Default)]
+pub(crate) struct OwnName {
+    /// The shared name last seen, and this thread's copy of it.
+    last: Option<(Arc<str>, Arc<str>)>,
+}
+
+impl OwnName {
+    fn of(&mut self, shared: Option<&Arc<str>>) -> Arc<str> {
+        let Some(shared) = shared else {
+            return Arc::default();
+        };
+        match &self.last {
+            Some((seen, own)) if Arc::ptr_eq(seen, shared) => Arc::clone(own),
+            _ => {
+                let own: Arc<str> = Arc::from(&**shared);
+                self.last = Some((Arc::clone(shared), Arc::clone(&own)));
+                own
+            }
+        }
+    }
+}
+
+/// What a batch of payloads renders to, on the thread that read it.
+#[derive(Debug, Default)]
+pub(crate) struct Rendered {
+    pub(crate) summary: Summary,
+    /// The output of the streaming formats, by rendering: for json and sarif, items of their
+    /// list.
+    pub(crate) texts: Texts,
+    /// The results themselves, for the format that needs them all (junit).
+    pub(crate) kept: Vec<Checked>,
+    /// The `error:` lines of payloads that met an internal error instead of a verdict.
+    pub(crate) internal: Vec<String>,
+    /// What the GitHub step summary needs, when one is written.
+    pub(crate) tally: Tally,
+    /// An input that could not be read after these payloads: the error line to print.
+    pub(crate) failure: Option<String>,
+}
+
+/// What a thread needs to render: every rendering the destinations ask for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Render {
+    pub(crate) renderings: Renderings,
+    /// Whether to gather a [`Tally`] for the GitHub step summary.
+    pub(crate) tally: bool,
+}
+
+impl Render {
+    /// Renders payloads in order.
+    #[cfg(test)]
+    pub(crate) fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
+        self.all_into(Texts::default(), results)
+    }
+
+    /// Renders payloads in order into `texts`, empty buffers to reuse.
+    pub(crate) fn all_into(
+        self,
+        texts: Texts,
+        results: impl IntoIterator<Item = Checked>,
+    ) -> Rendered {
+        let mut out = Rendered {
+            texts,
+            ..Rendered::default()
+        };
+        let json = output::slot(Rendering::new(Format::Json, false));
+        if self.renderings.has(Format::Json) {
+            // A line per payload, about 150 bytes for a conforming one.
+            out.texts[json].reserve(JSON_RESERVE);
+        }
+        let keep = self.renderings.has(Format::Junit);
+        // Whether an item of a list was rendered, by slot, for the json and sarif commas.
+        let mut any = [false; output::RENDERINGS];
+        for checked in results {
+            if let Some(message) = &checked.internal {
+                // Not a verdict: neither counted nor rendered, and the run fails.
+                out.internal.push(format!(
+                    "internal error on {}: {message} (a bug: please report it with the payload)",
+                    checked.origin.name()
+                ));
+                continue;
+            }
+            out.summary.add(&checked);
+            if self.tally {
+                out.tally.add(&checked);
+            }
+            for rendering in self.renderings.iter() {
+                let slot = output::slot(rendering);
+                rendering.render(&checked, &mut out.texts[slot], &mut any[slot]);
+            }
+            if keep {
+                out.kept.push(checked);
+            }
+        }
+        out
+    }
+}
