@@ -39,8 +39,6 @@ mod diagnostic;
 mod engine;
 mod envelope;
 mod error;
-#[cfg(feature = "report")]
-mod explain;
 mod findings;
 pub mod har;
 mod json_string;
@@ -89,7 +87,7 @@ pub use validate::{
 
 #[cfg(feature = "report")]
 #[cfg_attr(docsrs, doc(cfg(feature = "report")))]
-pub use explain::explain;
+pub use report::explain;
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

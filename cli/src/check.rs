@@ -5,13 +5,14 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use cloudstorage_contract::report::Rendering;
 use cloudstorage_contract::schema::Kind;
 use cloudstorage_contract::{Error, Validator};
 
 use super::inputs::{self, How, Input, Walk};
-use super::output::{self, OutputFile, Sink, Texts};
+use super::output::{self, OutputFile, Sink};
 use super::read::Reader;
-use super::render::{OwnName, Work};
+use super::render::{OwnName, Texts, Work};
 use super::schedule;
 
 pub(crate) use super::output::Format;
@@ -104,11 +105,14 @@ fn run_with<'a, W: Write>(
     reader: Reader<'a>,
     print_failures: bool,
 ) -> Result<(u8, Option<Reader<'a>>), Error> {
-    let mut sink = Sink::new(config, out, files, print_failures)?;
+    let stdout = (!config.quiet).then(|| (Rendering::new(config.format, config.color), out));
+    let step_summary = config.step_summary.clone();
+    let mut sink = Sink::new(stdout, files, step_summary, print_failures)?;
     let render = sink.render();
     let work = Work {
         validator,
-        config,
+        kind: config.kind,
+        max_bytes: config.max_bytes,
         render,
         want_source: render.renderings.has(Format::Human),
     };
@@ -138,10 +142,9 @@ fn run_with<'a, W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::render::Render;
-    use super::output::Renderings;
     use super::*;
-    use cloudstorage_contract::report::{Checked, Origin, Rendering};
+    use crate::render::{Render, Renderings};
+    use cloudstorage_contract::report::{Checked, Origin};
 
     /// NDJSON of every shape a line can take: conforming payloads and near misses of both
     /// kinds, blank lines, `\r\n` ends, lines over `--max-bytes`, no newline at the end.
@@ -264,7 +267,8 @@ mod tests {
             assert_eq!(rendered.summary.violating, 0, "{format:?}");
             let config = ndjson_config(format, 1);
             let mut out = Vec::new();
-            let mut sink = Sink::new(&config, &mut out, Vec::new(), true).unwrap();
+            let stdout = Some((Rendering::new(config.format, false), &mut out));
+            let mut sink = Sink::new(stdout, Vec::new(), None, true).unwrap();
             sink.begin().unwrap();
             sink.emit(rendered).unwrap();
             sink.end().unwrap();

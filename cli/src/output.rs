@@ -13,48 +13,7 @@ use cloudstorage_contract::report::step_summary::Tally;
 use cloudstorage_contract::report::{Checked, Summary, Writer};
 pub(crate) use cloudstorage_contract::report::{Format, Rendering};
 
-use super::check::Config;
-use super::render::{Render, Rendered};
-
-/// How many distinct [`Rendering`]s there are: the five formats, and the human one coloured.
-pub(crate) const RENDERINGS: usize = 6;
-
-/// Each rendering's text of a run of payloads, by [`slot`].
-pub(crate) type Texts = [Vec<u8>; RENDERINGS];
-
-/// Where a rendering's text goes in [`Texts`].
-pub(crate) fn slot(rendering: Rendering) -> usize {
-    match (rendering.format(), rendering.color()) {
-        (Format::Human, false) => 0,
-        (Format::Json, _) => 1,
-        (Format::Junit, _) => 2,
-        (Format::Sarif, _) => 3,
-        (Format::Github, _) => 4,
-        (Format::Human, true) => 5,
-        // A format this command line does not know yet has no slot: it is never asked for.
-        _ => 0,
-    }
-}
-
-/// The renderings a run needs, each once, in a fixed order.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Renderings {
-    list: [Option<Rendering>; RENDERINGS],
-}
-
-impl Renderings {
-    pub(crate) fn insert(&mut self, rendering: Rendering) {
-        self.list[slot(rendering)] = Some(rendering);
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Rendering> + '_ {
-        self.list.iter().flatten().copied()
-    }
-
-    pub(crate) fn has(&self, format: Format) -> bool {
-        self.iter().any(|r| r.format() == format)
-    }
-}
+use super::render::{Render, Rendered, Renderings, Texts, slot};
 
 /// A file of `--output`, open for writing.
 pub(crate) struct OutputFile {
@@ -141,24 +100,22 @@ pub(crate) struct Sink<W: Write> {
 }
 
 impl<W: Write> Sink<W> {
-    /// The destinations of `check`'s reports: `out` (unless quiet) and the `--output` files,
-    /// printing the error of an input that cannot be read when `print_failures`.
+    /// The destinations of `check`'s reports: `stdout` in its rendering (none when quiet),
+    /// the `--output` files, and the GitHub step summary's file; the error of an input that
+    /// cannot be read is printed when `print_failures`.
     ///
     /// # Errors
     ///
     /// When the sarif format's rule help cannot be built: an internal error.
     pub(crate) fn new(
-        config: &Config,
-        out: W,
+        stdout: Option<(Rendering, W)>,
         files: Vec<OutputFile>,
+        step_summary: Option<PathBuf>,
         print_failures: bool,
     ) -> Result<Self, Error> {
-        let stdout = match config.quiet {
-            true => None,
-            false => Some(Writer::with_rendering(
-                Rendering::new(config.format, config.color),
-                out,
-            )?),
+        let stdout = match stdout {
+            None => None,
+            Some((rendering, out)) => Some(Writer::with_rendering(rendering, out)?),
         };
         let files = files
             .into_iter()
@@ -173,10 +130,7 @@ impl<W: Write> Sink<W> {
             failed: false,
             print_failures,
             file_failed: None,
-            step_summary: config
-                .step_summary
-                .clone()
-                .map(|path| (path, Tally::default())),
+            step_summary: step_summary.map(|path| (path, Tally::default())),
         })
     }
 

@@ -8,19 +8,60 @@ use cloudstorage_contract::report::step_summary::Tally;
 use cloudstorage_contract::report::{Checked, Format, Origin, Rendering, Summary};
 use cloudstorage_contract::schema::Kind;
 
-use super::check::Config;
-use super::output::{self, Renderings, Texts};
 use super::read::{Batch, Content, Job};
 
 /// Bytes reserved for a batch's json text: a line per payload, about 150 bytes for a conforming
 /// one.
 const JSON_RESERVE: usize = 128 * 160;
 
+/// How many distinct [`Rendering`]s there are: the five formats, and the human one coloured.
+pub(crate) const RENDERINGS: usize = 6;
+
+/// Each rendering's text of a run of payloads, by [`slot`].
+pub(crate) type Texts = [Vec<u8>; RENDERINGS];
+
+/// Where a rendering's text goes in [`Texts`].
+pub(crate) fn slot(rendering: Rendering) -> usize {
+    match (rendering.format(), rendering.color()) {
+        (Format::Human, false) => 0,
+        (Format::Json, _) => 1,
+        (Format::Junit, _) => 2,
+        (Format::Sarif, _) => 3,
+        (Format::Github, _) => 4,
+        (Format::Human, true) => 5,
+        // A format this command line does not know yet has no slot: it is never asked for.
+        _ => 0,
+    }
+}
+
+/// The renderings a run needs, each once, in a fixed order.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Renderings {
+    list: [Option<Rendering>; RENDERINGS],
+}
+
+impl Renderings {
+    pub(crate) fn insert(&mut self, rendering: Rendering) {
+        self.list[slot(rendering)] = Some(rendering);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Rendering> + '_ {
+        self.list.iter().flatten().copied()
+    }
+
+    pub(crate) fn has(&self, format: Format) -> bool {
+        self.iter().any(|r| r.format() == format)
+    }
+}
+
 /// What validating a batch needs; the same on every thread of a run.
 #[derive(Clone, Copy)]
 pub(crate) struct Work<'env> {
     pub(crate) validator: &'env Validator,
-    pub(crate) config: &'env Config,
+    /// The kind every payload is read as, or `None` to detect each one's.
+    pub(crate) kind: Option<Kind>,
+    /// `--max-bytes`.
+    pub(crate) max_bytes: usize,
     pub(crate) render: Render,
     /// Whether findings keep their source line (for the human format).
     pub(crate) want_source: bool,
@@ -46,7 +87,7 @@ impl Work<'_> {
     /// The results of one job: a payload, or a HAR call's request and response. Two at the
     /// most, so no allocation.
     fn job(self, batch: &Batch, job: &Job, name: &mut OwnName) -> [Option<Checked>; 2] {
-        let (validator, config) = (self.validator, self.config);
+        let validator = self.validator;
         let mut origin = || {
             let file = name.of(batch.file(job));
             match job.line {
@@ -57,7 +98,7 @@ impl Work<'_> {
         match &job.content {
             Content::Bytes(range) => {
                 let bytes = batch.bytes(range);
-                let report = match config.kind {
+                let report = match self.kind {
                     None => validator.validate(bytes),
                     Some(Kind::Request) => validator.validate_request(bytes),
                     Some(Kind::Response) => validator.validate_response(bytes),
@@ -68,7 +109,7 @@ impl Work<'_> {
                 ]
             }
             Content::TooLarge(len) => [
-                Some(Checked::too_large(origin(), *len, config.max_bytes)),
+                Some(Checked::too_large(origin(), *len, self.max_bytes)),
                 None,
             ],
             Content::Call { har, call } => {
@@ -158,14 +199,14 @@ impl Render {
             texts,
             ..Rendered::default()
         };
-        let json = output::slot(Rendering::new(Format::Json, false));
+        let json = slot(Rendering::new(Format::Json, false));
         if self.renderings.has(Format::Json) {
             // A line per payload, about 150 bytes for a conforming one.
             out.texts[json].reserve(JSON_RESERVE);
         }
         let keep = self.renderings.has(Format::Junit);
         // Whether an item of a list was rendered, by slot, for the json and sarif commas.
-        let mut any = [false; output::RENDERINGS];
+        let mut any = [false; RENDERINGS];
         for checked in results {
             if let Some(message) = &checked.internal {
                 // Not a verdict: neither counted nor rendered, and the run fails.
@@ -180,7 +221,7 @@ impl Render {
                 out.tally.add(&checked);
             }
             for rendering in self.renderings.iter() {
-                let slot = output::slot(rendering);
+                let slot = slot(rendering);
                 rendering.render(&checked, &mut out.texts[slot], &mut any[slot]);
             }
             if keep {

@@ -36,6 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -55,6 +56,7 @@ use crate::position::Position;
 use crate::rules::{Rule, Severity};
 use crate::schema::Kind;
 
+pub use explain::explain;
 pub use placed::HarPlacer;
 pub use writer::{Format, Rendering, Writer};
 

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use super::explain;
 use super::{Checked, Summary};
 use crate::error::Error;
-use crate::explain;
 use crate::rules::{RULES, Severity};
 
 mod uri;

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
+use super::{Checked, Finding, Origin, Source, human};
 use crate::error::Error;
-use crate::report::{Checked, Finding, Origin, Source, human};
 use crate::rules::{Rule, RuleInfo, Severity, Stage};
 use crate::{Options, Report, Validator};
 
