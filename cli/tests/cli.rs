@@ -757,8 +757,19 @@ fn the_pre_commit_hook_picks_payloads_and_leaves_ordinary_json_alone() {
     ] {
         assert!(!files.is_match(path), "{path}");
     }
-    // The entry is `check`, and the files it picks are what `check` reads by extension.
-    assert!(hooks.contains("entry: cloudstorage-contract check"));
+    // The entry runs `check`, and the files it picks are what `check` reads by extension.
+    let entry = hooks
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("entry: "))
+        .expect("an entry");
+    let script = std::fs::read_to_string(root().join(entry)).expect("the entry is a script here");
+    assert!(script.contains("-p cloudstorage-contract-cli"), "{script}");
+    assert!(
+        script
+            .trim_end()
+            .ends_with(r#"/target/release/cloudstorage-contract" check "$@""#),
+        "{script}"
+    );
 }
 
 #[test]
