@@ -71,22 +71,18 @@ impl Work<'_> {
     /// Validates and renders the payloads of `batch` into `texts`, empty buffers to reuse,
     /// naming their files with this thread's `name`.
     pub(crate) fn batch(self, batch: &Batch, name: &mut OwnName, texts: Texts) -> Rendered {
-        let mut rendered = self.render.all_into(
-            texts,
-            batch
-                .jobs
-                .iter()
-                .flat_map(|job| self.job(batch, job, name))
-                .flatten(),
-        );
-        rendered.summary.skipped += batch.skipped;
-        rendered.failure.clone_from(&batch.failure);
-        rendered
+        let mut out = self.render.start(texts);
+        for job in &batch.jobs {
+            self.job(batch, job, name, &mut out);
+        }
+        out.summary.skipped += batch.skipped;
+        out.failure.clone_from(&batch.failure);
+        out
     }
 
-    /// The results of one job: a payload, or a HAR call's request and response. Two at the
-    /// most, so no allocation.
-    fn job(self, batch: &Batch, job: &Job, name: &mut OwnName) -> [Option<Checked>; 2] {
+    /// Validates one job, a payload or a HAR call's request and response, and renders its
+    /// results onto `out` as they are made.
+    fn job(self, batch: &Batch, job: &Job, name: &mut OwnName, out: &mut Rendered) {
         let validator = self.validator;
         let mut origin = || {
             let file = name.of(batch.file(job));
@@ -103,30 +99,31 @@ impl Work<'_> {
                     Some(Kind::Request) => validator.validate_request(bytes),
                     Some(Kind::Response) => validator.validate_response(bytes),
                 };
-                [
-                    Some(Checked::new(report, origin(), bytes, self.want_source)),
-                    None,
-                ]
+                let checked = Checked::new(report, origin(), bytes, self.want_source);
+                self.render.push(out, checked);
             }
-            Content::TooLarge(len) => [
-                Some(Checked::too_large(origin(), *len, self.max_bytes)),
-                None,
-            ],
+            Content::TooLarge(len) => {
+                let checked = Checked::too_large(origin(), *len, self.max_bytes);
+                self.render.push(out, checked);
+            }
             Content::Call { har, call } => {
                 let Some((har, call)) = batch
                     .hars
                     .get(*har)
                     .and_then(|h| Some((h, h.calls.get(*call)?)))
                 else {
-                    return [None, None];
+                    return;
                 };
                 let exchange =
                     validator.validate_exchange(&call.request.bytes, &call.response.bytes);
                 let placer = &har.placer;
-                [
-                    Some(placer.checked(&exchange.request, &call.request, self.want_source)),
-                    Some(placer.checked(&exchange.response, &call.response, self.want_source)),
-                ]
+                for (report, body) in [
+                    (&exchange.request, &call.request),
+                    (&exchange.response, &call.response),
+                ] {
+                    let checked = placer.checked(report, body, self.want_source);
+                    self.render.push(out, checked);
+                }
             }
         }
     }
@@ -172,6 +169,8 @@ pub(crate) struct Rendered {
     pub(crate) tally: Tally,
     /// An input that could not be read after these payloads: the error line to print.
     pub(crate) failure: Option<String>,
+    /// Whether an item of a list was rendered, by slot, for the json and sarif commas.
+    any: [bool; RENDERINGS],
 }
 
 /// What a thread needs to render: every rendering the destinations ask for.
@@ -186,48 +185,46 @@ impl Render {
     /// Renders payloads in order.
     #[cfg(test)]
     pub(crate) fn all(self, results: impl IntoIterator<Item = Checked>) -> Rendered {
-        self.all_into(Texts::default(), results)
+        let mut out = self.start(Texts::default());
+        for checked in results {
+            self.push(&mut out, checked);
+        }
+        out
     }
 
-    /// Renders payloads in order into `texts`, empty buffers to reuse.
-    pub(crate) fn all_into(
-        self,
-        texts: Texts,
-        results: impl IntoIterator<Item = Checked>,
-    ) -> Rendered {
+    /// The start of a batch's rendering into `texts`, empty buffers to reuse.
+    pub(crate) fn start(self, texts: Texts) -> Rendered {
         let mut out = Rendered {
             texts,
             ..Rendered::default()
         };
-        let json = slot(Rendering::new(Format::Json, false));
         if self.renderings.has(Format::Json) {
             // A line per payload, about 150 bytes for a conforming one.
-            out.texts[json].reserve(JSON_RESERVE);
-        }
-        let keep = self.renderings.has(Format::Junit);
-        // Whether an item of a list was rendered, by slot, for the json and sarif commas.
-        let mut any = [false; RENDERINGS];
-        for checked in results {
-            if let Some(message) = &checked.internal {
-                // Not a verdict: neither counted nor rendered, and the run fails.
-                out.internal.push(format!(
-                    "internal error on {}: {message} (a bug: please report it with the payload)",
-                    checked.origin.name()
-                ));
-                continue;
-            }
-            out.summary.add(&checked);
-            if self.tally {
-                out.tally.add(&checked);
-            }
-            for rendering in self.renderings.iter() {
-                let slot = slot(rendering);
-                rendering.render(&checked, &mut out.texts[slot], &mut any[slot]);
-            }
-            if keep {
-                out.kept.push(checked);
-            }
+            out.texts[slot(Rendering::new(Format::Json, false))].reserve(JSON_RESERVE);
         }
         out
+    }
+
+    /// Renders one payload onto `out`, after those rendered before.
+    pub(crate) fn push(self, out: &mut Rendered, checked: Checked) {
+        if let Some(message) = &checked.internal {
+            // Not a verdict: neither counted nor rendered, and the run fails.
+            out.internal.push(format!(
+                "internal error on {}: {message} (a bug: please report it with the payload)",
+                checked.origin.name()
+            ));
+            return;
+        }
+        out.summary.add(&checked);
+        if self.tally {
+            out.tally.add(&checked);
+        }
+        for rendering in self.renderings.iter() {
+            let slot = slot(rendering);
+            rendering.render(&checked, &mut out.texts[slot], &mut out.any[slot]);
+        }
+        if self.renderings.has(Format::Junit) {
+            out.kept.push(checked);
+        }
     }
 }
