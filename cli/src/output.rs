@@ -239,12 +239,15 @@ impl<W: Write> Sink<W> {
                 return Err(io::Error::new(kind, "the step summary failed"));
             }
         }
-        for i in 0..self.files.len() {
-            let result = self.files[i].1.end(&self.summary, &self.kept);
-            self.file_result(i, result)?;
+        for (path, file) in std::mem::take(&mut self.files) {
+            if let Err(e) = file.end(&self.summary, &self.kept) {
+                let kind = e.kind();
+                self.file_failed = Some(Error::io(&path, e));
+                return Err(io::Error::new(kind, "an output file failed"));
+            }
         }
-        match &mut self.stdout {
-            Some(stdout) => stdout.end(&self.summary, &self.kept),
+        match self.stdout.take() {
+            Some(stdout) => stdout.end(&self.summary, &self.kept).map(drop),
             None => Ok(()),
         }
     }

@@ -269,12 +269,12 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes the end of the report for a run counted in `summary` (for junit, the whole
-    /// document, of the payloads `kept`), then flushes.
+    /// document, of the payloads `kept`), flushes, and gives `out` back.
     ///
     /// # Errors
     ///
     /// When `out` fails.
-    pub fn end(&mut self, summary: &Summary, kept: &[Checked]) -> io::Result<()> {
+    pub fn end(mut self, summary: &Summary, kept: &[Checked]) -> io::Result<W> {
         self.begin()?;
         let color = self.rendering.color;
         let text = match self.rendering.format {
@@ -285,7 +285,8 @@ impl<W: Write> Writer<W> {
             Format::Junit => junit::render(kept, summary),
         };
         self.out.write_all(text.as_bytes())?;
-        self.out.flush()
+        self.out.flush()?;
+        Ok(self.out)
     }
 
     /// Ends the report of what [`write`](Writer::write) wrote, and gives `out` back.
@@ -295,8 +296,7 @@ impl<W: Write> Writer<W> {
     /// When `out` fails.
     pub fn finish(mut self) -> io::Result<W> {
         let (summary, kept) = (self.summary, std::mem::take(&mut self.kept));
-        self.end(&summary, &kept)?;
-        Ok(self.out)
+        self.end(&summary, &kept)
     }
 
     /// Flushes `out`, for a reader who follows the run.
