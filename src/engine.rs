@@ -953,10 +953,12 @@ impl Sink for Placed<'_, '_, '_> {
         message: String,
         hint: Option<Cow<'static, str>>,
     ) {
+        // A pointer names one member. The rules' members are the order's, last in the
+        // depth-first order: the search starts at the end.
         let offset = self
             .flat
             .iter()
-            .position(|m| m.pointer == pointer)
+            .rposition(|m| m.pointer == pointer)
             .map(|i| self.offsets[i])
             .filter(|&o| o != usize::MAX)
             .unwrap_or(0);
