@@ -148,11 +148,16 @@ pub(crate) fn push(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Appends the escape of `b`, a byte that ends a plain run.
+/// Appends the escape of `b`, a byte that ends a plain run. `"` is told first, without the
+/// table of the others: messages quote the values they name.
+#[inline(always)]
 fn push_escape(out: &mut Vec<u8>, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    if b == b'"' {
+        out.extend_from_slice(b"\\\"");
+        return;
+    }
     match b {
-        b'"' => out.extend_from_slice(b"\\\""),
         b'\\' => out.extend_from_slice(b"\\\\"),
         b'\n' => out.extend_from_slice(b"\\n"),
         b'\r' => out.extend_from_slice(b"\\r"),
