@@ -42,6 +42,7 @@ schema=schemas/order-get.response.schema.json
 # The corpora, the same bytes on every machine (`sample` is seeded):
 # - mixed: nine conforming responses, every other one with a sanity warning
 #   (`paid-while-creating`), then one near miss (one broken rule), and again;
+# - mixed-page-form: the mixed corpus with every local time in the page's form (`10:00:0`);
 # - page-form: every response conforming but in the page's own form, single-digit seconds in
 #   both local times (`10:00:0`), two warnings each;
 # - errors: every response with one error (`status` 9);
@@ -50,7 +51,8 @@ schema=schemas/order-get.response.schema.json
 page_form='s/\(Time":"[0-9-]* [0-9][0-9]:[0-9][0-9]:\)[0-9]\([0-9]\)"/\1\2"/g; s/\(TimeUTC":"[0-9-]*T[0-9][0-9]:[0-9][0-9]:\)[0-9]\([0-9]\)/\10\2/g'
 warned='s/"status":[0-9],"paymentStatus":[0-9]/"status":3,"paymentStatus":1/'
 corpus="$work/responses-$lines.ndjson"
-if [ ! -s "$corpus" ] || [ ! -s "$work/errors-$lines.ndjson" ]; then
+if [ ! -s "$corpus" ] || [ ! -s "$work/errors-$lines.ndjson" ] ||
+    [ ! -s "$work/mixed-page-form-$lines.ndjson" ]; then
     invalid=$((lines / 10))
     valid=$((lines - invalid))
     "$cli" sample --kind response --count "$valid" --seed 1 >"$work/valid.ndjson"
@@ -59,6 +61,7 @@ if [ ! -s "$corpus" ] || [ ! -s "$work/errors-$lines.ndjson" ]; then
          { print; if (FNR % 9 == 0 && k < length(bad)) print bad[++k] }
          END { while (k < length(bad)) print bad[++k] }' "$work/invalid.ndjson" \
         <(sed "2~2 $warned" "$work/valid.ndjson") >"$corpus"
+    sed "$page_form" "$corpus" >"$work/mixed-page-form-$lines.ndjson"
     "$cli" sample --kind response --count "$lines" --seed 1 >"$work/clean-$lines.ndjson"
     sed "$page_form" "$work/clean-$lines.ndjson" >"$work/page-form-$lines.ndjson"
     sed 's/"status":[0-9]/"status":9/' "$work/clean-$lines.ndjson" >"$work/errors-$lines.ndjson"
@@ -218,7 +221,7 @@ echo "corpus classes: check --jobs 1 --format json, rate relative to each baseli
 echo
 echo "| corpus | findings per line | check lines/s | vs Value parse | vs Value + is_valid |"
 echo "|---|---:|---:|---:|---:|"
-for class in responses page-form errors clean; do
+for class in responses mixed-page-form page-form errors clean; do
     file="$work/$class-$lines.ndjson"
     summary=$("$cli" check --jobs 1 --ndjson --format json "$file" 2>/dev/null | tail -n 1 || true)
     per_line=$(awk -v s="$summary" 'BEGIN {
@@ -242,7 +245,11 @@ for class in responses page-form errors clean; do
         done
     done
     rate=$(awk -v n="$lines" -v t="$best_check" 'BEGIN { printf "%.0f", n / (t / 1e9) }')
-    label=$class; [ "$class" = responses ] && label="mixed (the table above)"
+    label=$class
+    case $class in
+        responses) label="mixed (the table above)" ;;
+        mixed-page-form) label="page form in mixed traffic" ;;
+    esac
     echo "| $label | $per_line | $rate | $(median_ratio "$t_value" "$t_check")× | $(median_ratio "$t_schema" "$t_check")× |"
 done
 

@@ -565,6 +565,15 @@ mod tests {
                 assert_eq!(m.index, i);
                 assert_eq!(envelope.slots[i].pointer, m.pointer);
             }
+            // The semantic rules' findings find their member by its pointer, from either end.
+            let mut pointers: Vec<&str> = envelope.slots.iter().map(|s| &*s.pointer).collect();
+            pointers.sort_unstable();
+            pointers.dedup();
+            assert_eq!(
+                pointers.len(),
+                envelope.slots.len(),
+                "one member per pointer"
+            );
             assert!(envelope.member_count >= 10);
         }
         // The strict variant closes its objects, which the validator does with rule levels

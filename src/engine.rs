@@ -39,9 +39,27 @@ pub(crate) struct Malformed;
 
 type Read<T> = Result<T, Malformed>;
 
-/// What a walk found besides its findings.
-pub(crate) struct Walked<'a> {
+/// What a walk records as it goes, in storage its caller owns: about a kilobyte, which a walk
+/// that returned it would copy on the way out, more than once.
+pub(crate) struct Record<'a> {
     pub(crate) facts: Facts<'a>,
+    /// Where the value of each member of the description starts (`usize::MAX`: absent), by
+    /// member index: what a typed payload is rebuilt from (`replay.rs`).
+    pub(crate) offsets: [usize; MAX_MEMBERS],
+}
+
+impl Record<'_> {
+    /// Nothing recorded yet: no fact, no member.
+    pub(crate) fn new() -> Self {
+        Record {
+            facts: Facts::default(),
+            offsets: [usize::MAX; MAX_MEMBERS],
+        }
+    }
+}
+
+/// What a walk found besides its findings and its [`Record`].
+pub(crate) struct Walked {
     /// Whether the top level has `params` and `code`, which tell the kinds apart.
     pub(crate) has_params: bool,
     pub(crate) has_code: bool,
@@ -50,12 +68,10 @@ pub(crate) struct Walked<'a> {
     pub(crate) object: bool,
     /// Whether any key was repeated.
     pub(crate) duplicates: bool,
-    /// Where the value of each member of the description starts (`usize::MAX`: absent), by
-    /// member index: what a typed payload is rebuilt from (`replay.rs`).
-    pub(crate) offsets: [usize; MAX_MEMBERS],
 }
 
-/// Walks `bytes` (known to be UTF-8 and within the size limit) as a payload of `envelope`.
+/// Walks `bytes` (known to be UTF-8 and within the size limit) as a payload of `envelope`,
+/// recording its facts and where its members are in `record`, a [new](Record::new) one.
 pub(crate) fn walk<'a>(
     text: &'a str,
     envelope: &Envelope,
@@ -63,7 +79,8 @@ pub(crate) fn walk<'a>(
     zone: Option<&Zone>,
     asked: Option<&Facts<'_>>,
     findings: &mut Findings<'_>,
-) -> Read<Walked<'a>> {
+    record: &mut Record<'a>,
+) -> Read<Walked> {
     let mut walker = Walker {
         text,
         bytes: text.as_bytes(),
@@ -72,8 +89,7 @@ pub(crate) fn walk<'a>(
         max_depth,
         findings,
         envelope,
-        facts: Facts::default(),
-        offsets: [usize::MAX; MAX_MEMBERS],
+        record,
         flat: &envelope.slots,
         duplicate_budget: text.len().saturating_mul(8).saturating_add(1 << 16),
         duplicates: false,
@@ -102,12 +118,10 @@ pub(crate) fn walk<'a>(
         walker.semantic(zone, asked);
     }
     Ok(Walked {
-        facts: walker.facts,
         has_params: walker.has_params,
         has_code: walker.has_code,
         object,
         duplicates: walker.duplicates,
-        offsets: walker.offsets,
     })
 }
 
@@ -163,9 +177,8 @@ struct Walker<'a, 'f, 'p, 'e> {
     max_depth: usize,
     findings: &'f mut Findings<'p>,
     envelope: &'e Envelope,
-    facts: Facts<'a>,
-    /// The value offset of each member of the envelope, by index; `usize::MAX` when absent.
-    offsets: [usize; MAX_MEMBERS],
+    /// The facts, and the value offset of each member of the envelope.
+    record: &'f mut Record<'a>,
     flat: &'e [Slot],
     /// Bytes of duplicate pointers that may still be recorded (as the text stage counts them).
     duplicate_budget: usize,
@@ -353,7 +366,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
             } else if let Some(then) = then {
                 let pointer = object.members[c.then].pointer.clone();
                 if holds && !c.then_types.has(then.json_type) {
-                    self.facts.order = false;
+                    self.record.facts.order = false;
                     self.findings.push_at(
                         Rule::MissingData,
                         pointer.into(),
@@ -445,12 +458,12 @@ impl<'a> Walker<'a, '_, '_, '_> {
             .take(member.subtree_end)
             .skip(member.index)
         {
-            self.offsets[i] = usize::MAX;
+            self.record.offsets[i] = usize::MAX;
             if let Some(fact) = m.fact {
-                self.facts.clear(fact);
+                self.record.facts.clear(fact);
             }
             if m.order {
-                self.facts.order = false;
+                self.record.facts.order = false;
             }
         }
     }
@@ -502,7 +515,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
     /// The value of a member of the contract.
     fn member(&mut self, member: &Member) -> Read<()> {
         let start = self.pos;
-        self.offsets[member.index] = start;
+        self.record.offsets[member.index] = start;
         if member.when {
             self.when = None;
         }
@@ -514,7 +527,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 if member.types.has(Types::OBJECT) {
                     if let Some(object) = &member.object {
                         if member.order {
-                            self.facts.order = true;
+                            self.record.facts.order = true;
                         }
                         self.object(object, start)?;
                     } else {
@@ -614,7 +627,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
             }
         }
         if let Some(fact) = member.fact {
-            self.facts.set(fact, value.unwrap_or(FactValue::Text(text)));
+            self.record
+                .facts
+                .set(fact, value.unwrap_or(FactValue::Text(text)));
         }
     }
 
@@ -668,7 +683,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 Some(n) => FactValue::Unsigned(n),
                 None => FactValue::Signed(number.as_i64().unwrap_or_default()),
             };
-            self.facts.set(fact, value);
+            self.record.facts.set(fact, value);
         }
     }
 
@@ -677,11 +692,11 @@ impl<'a> Walker<'a, '_, '_, '_> {
         let mut placed = Placed {
             findings: self.findings,
             flat: self.flat,
-            offsets: &self.offsets,
+            offsets: &self.record.offsets,
         };
-        crate::semantic::judge(&mut placed, self.envelope.kind, &self.facts, zone);
+        crate::semantic::judge(&mut placed, self.envelope.kind, &self.record.facts, zone);
         if let Some(asked) = asked {
-            crate::semantic::exchange(&mut placed, asked, &self.facts);
+            crate::semantic::exchange(&mut placed, asked, &self.record.facts);
         }
     }
 
@@ -953,10 +968,12 @@ impl Sink for Placed<'_, '_, '_> {
         message: String,
         hint: Option<Cow<'static, str>>,
     ) {
+        // A pointer names one member. The rules' members are the order's, last in the
+        // depth-first order: the search starts at the end.
         let offset = self
             .flat
             .iter()
-            .position(|m| m.pointer == pointer)
+            .rposition(|m| m.pointer == pointer)
             .map(|i| self.offsets[i])
             .filter(|&o| o != usize::MAX)
             .unwrap_or(0);

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::diagnostic::{Diagnostic, Payload, Report};
 use crate::pointer;
-use crate::position::Cursor;
+use crate::position::{Cursor, Position};
 use crate::rules::{RULES, Rule, Severity};
 use crate::schema::Kind;
 
@@ -38,22 +38,13 @@ pub(crate) trait Sink {
     );
 }
 
-/// One finding, before its position is known.
-#[derive(Debug)]
-pub(crate) struct Finding {
-    pub(crate) rule: Rule,
-    pub(crate) severity: Severity,
-    pub(crate) pointer: Cow<'static, str>,
-    /// Byte offset of the value (or key) it is about.
-    pub(crate) offset: usize,
-    pub(crate) message: String,
-    pub(crate) hint: Option<Cow<'static, str>>,
-}
-
 /// The findings of one payload.
 pub(crate) struct Findings<'a> {
     policy: &'a Policy,
-    items: Vec<Finding>,
+    /// The findings so far, each at the byte offset of the value (or key) it is about: their
+    /// positions are placed in [`finish`](Findings::finish), in this list, which becomes the
+    /// report's.
+    items: Vec<Diagnostic>,
     /// Values (and missing members) that a schema finding is about: the semantic rules leave
     /// them alone, so that one defect gives one diagnostic.
     tainted: Vec<String>,
@@ -100,11 +91,12 @@ impl<'a> Findings<'a> {
             self.unlisted_errors += usize::from(severity == Severity::Error);
             return;
         }
-        self.items.push(Finding {
+        self.items.push(Diagnostic {
             rule,
             severity,
             pointer,
             offset,
+            position: Position::default(),
             message,
             hint,
         });
@@ -179,22 +171,12 @@ impl<'a> Findings<'a> {
         self.items.truncate(keep);
         // One pass up to the last finding, in offset order: a clean payload costs nothing here.
         let mut cursor = Cursor::new(bytes);
-        let diagnostics = self
-            .items
-            .into_iter()
-            .map(|f| Diagnostic {
-                rule: f.rule,
-                severity: f.severity,
-                pointer: f.pointer,
-                offset: f.offset,
-                position: cursor.position(f.offset),
-                message: f.message,
-                hint: f.hint,
-            })
-            .collect();
+        for d in &mut self.items {
+            d.position = cursor.position(d.offset);
+        }
         Report {
             kind,
-            diagnostics,
+            diagnostics: self.items,
             dropped,
             error_count,
             warning_count,

@@ -217,12 +217,15 @@ impl std::str::FromStr for Price {
 }
 
 /// Whether `s` is a decimal amount: digits, optionally `.` and digits ([`PRICE_PATTERN`]).
+///
+/// Byte by byte: a price is a few bytes, shorter than what a `str` search sets up for.
 pub(crate) fn is_price(s: &str) -> bool {
-    let (whole, fraction) = match s.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (s, None),
+    let bytes = s.as_bytes();
+    let (whole, fraction) = match bytes.iter().position(|&b| b == b'.') {
+        Some(dot) => (&bytes[..dot], Some(&bytes[dot + 1..])),
+        None => (bytes, None),
     };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let digits = |t: &[u8]| !t.is_empty() && t.iter().all(u8::is_ascii_digit);
     digits(whole) && fraction.is_none_or(digits)
 }
 

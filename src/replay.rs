@@ -165,9 +165,10 @@ mod tests {
         };
         let mut findings = Findings::new(&policy);
         let envelope = contract.envelope(kind);
-        let walked =
-            engine::walk(text, envelope, 64, None, None, &mut findings).expect("well formed");
-        let replayed = T::deserialize(Replay::new(text, &envelope.root, &walked.offsets));
+        let mut record = engine::Record::new();
+        engine::walk(text, envelope, 64, None, None, &mut findings, &mut record)
+            .expect("well formed");
+        let replayed = T::deserialize(Replay::new(text, &envelope.root, &record.offsets));
         (replayed, serde_json::from_str(text))
     }
 

@@ -122,13 +122,17 @@ impl LocalTime {
             self.push_canonical_text(out);
             return;
         };
-        let head = ascii(&head);
         let (seconds, from) = seconds_digits(v, self.canonical);
-        out.push_str(head);
-        out.push_str(ascii(&seconds[from..]));
+        // The canonical text in one buffer, read as a `str` once; the text as read is its
+        // head and the seconds' last `2 - from` digits.
+        let mut digits = [0; 19];
+        digits[..17].copy_from_slice(&head);
+        digits[17..].copy_from_slice(&seconds);
+        let canonical = ascii(&digits);
+        out.push_str(canonical.get(..17).unwrap_or_default());
+        out.push_str(canonical.get(17 + from..).unwrap_or_default());
         out.push_str(between);
-        out.push_str(head);
-        out.push_str(ascii(&seconds));
+        out.push_str(canonical);
     }
 
     /// Appends the text with two-digit seconds or not, without the formatting machinery:

@@ -13,9 +13,9 @@
 
 use serde_json::Value;
 
-use crate::contract::{Contract, Envelope};
+use crate::contract::{Contract, Envelope, MAX_MEMBERS};
 use crate::diagnostic::{Payload, Report};
-use crate::engine::{self, Walked};
+use crate::engine::{self, Record, Walked};
 use crate::envelope::{Request, Response};
 use crate::error::Error;
 use crate::findings::{Findings, Policy};
@@ -436,6 +436,7 @@ impl Validator {
             let mut findings = Findings::new(&self.policy);
             let envelope = self.contract.envelope(guess);
             let zone = self.time_zone.as_ref();
+            let mut record = Record::new();
             let Ok(walked) = engine::walk(
                 text,
                 envelope,
@@ -443,6 +444,7 @@ impl Validator {
                 zone,
                 asked,
                 &mut findings,
+                &mut record,
             ) else {
                 return (self.text_report(bytes, kind, asked), Facts::default());
             };
@@ -469,9 +471,9 @@ impl Validator {
             let payload = if findings.has_errors() || !self.keep_payload {
                 None
             } else {
-                typed(&mut findings, text, envelope, &walked)
+                typed(&mut findings, text, envelope, &walked, &record.offsets)
             };
-            return (findings.finish(bytes, Some(guess), payload), walked.facts);
+            return (findings.finish(bytes, Some(guess), payload), record.facts);
         }
     }
 
@@ -530,11 +532,12 @@ fn typed(
     findings: &mut Findings<'_>,
     text: &str,
     envelope: &Envelope,
-    walked: &Walked<'_>,
+    walked: &Walked,
+    offsets: &[usize; MAX_MEMBERS],
 ) -> Option<Payload> {
     let bytes = text.as_bytes();
     if !walked.duplicates {
-        let replay = Replay::new(text, &envelope.root, &walked.offsets);
+        let replay = Replay::new(text, &envelope.root, offsets);
         if let Ok(payload) = deserialize(envelope.kind, replay) {
             return Some(payload);
         }

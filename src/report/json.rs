@@ -99,17 +99,60 @@ fn push_position(out: &mut Vec<u8>, line: &[u8], at: Position) {
     push_number(out, at.column.into());
 }
 
+/// The two digits of every number below 100, in order.
+const PAIRS: [u8; 200] = {
+    let mut pairs = [0; 200];
+    let mut n = 0;
+    while n < 100 {
+        pairs[2 * n] = b'0' + (n / 10) as u8;
+        pairs[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    pairs
+};
+
 /// Appends the decimal digits of `n`.
-fn push_number(out: &mut Vec<u8>, mut n: u64) {
+///
+/// Up to eight digits are put together in a register, two at a time, and appended as one
+/// word whose bytes past the digits are cut off: neither a `memcpy` call for a few bytes nor a
+/// wide read of digits just stored byte by byte.
+fn push_number(out: &mut Vec<u8>, n: u64) {
+    if n < 10 {
+        out.push(b'0' + n as u8);
+        return;
+    }
+    if let Ok(small) = u32::try_from(n)
+        && small < 100_000_000
+    {
+        // The least significant digits first, each pair shifted up by the next: the most
+        // significant ends in the lowest byte, written first.
+        let (mut rest, mut word, mut count) = (small as usize, 0u64, 0);
+        while rest >= 100 {
+            let pair = rest % 100 * 2;
+            word = (word << 16) | u64::from(u16::from_le_bytes([PAIRS[pair], PAIRS[pair + 1]]));
+            rest /= 100;
+            count += 2;
+        }
+        if rest >= 10 {
+            let pair = rest * 2;
+            word = (word << 16) | u64::from(u16::from_le_bytes([PAIRS[pair], PAIRS[pair + 1]]));
+            count += 2;
+        } else {
+            word = (word << 8) | (u64::from(b'0') + rest as u64);
+            count += 1;
+        }
+        let len = out.len();
+        out.extend_from_slice(&word.to_le_bytes());
+        out.truncate(len + count);
+        return;
+    }
+    let mut rest = n;
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while rest > 0 {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
     out.extend_from_slice(&digits[at..]);
 }
@@ -133,10 +176,16 @@ mod tests {
 
     #[test]
     fn numbers_are_written_in_full() {
-        for n in [0, 7, 10, 4096, u64::from(u32::MAX), u64::MAX] {
-            let mut out = Vec::new();
+        let mut powers: Vec<u64> = (0..20).map(|k| 10u64.pow(k)).collect();
+        powers.extend(powers.clone().iter().map(|p| p - 1));
+        for n in [4096, 99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX]
+            .into_iter()
+            .chain(0..=100_000)
+            .chain(powers)
+        {
+            let mut out = b"line:".to_vec();
             push_number(&mut out, n);
-            assert_eq!(out, n.to_string().as_bytes());
+            assert_eq!(out, format!("line:{n}").as_bytes());
         }
     }
 
