@@ -138,6 +138,8 @@ fn a_har_capture_is_placed_in_its_file() {
     let validator = Validator::new(Options::default()).unwrap();
     let placer = HarPlacer::new(Arc::from("capture.har"), bytes.clone());
     let text = String::from_utf8_lossy(&bytes);
+    let mut json = Writer::new(Format::Json, Vec::new()).unwrap();
+    json.skip(calls.skipped);
     for call in &calls.calls {
         let exchange = validator.validate_exchange(&call.request.bytes, &call.response.bytes);
         for (report, body, side) in [
@@ -145,6 +147,7 @@ fn a_har_capture_is_placed_in_its_file() {
             (&exchange.response, &call.response, Side::Response),
         ] {
             let checked = placer.checked(report, body, false);
+            json.write(&checked).unwrap();
             let entry = checked.origin.entry.expect("a HAR entry");
             assert_eq!(entry.side, side);
             assert_eq!(entry, body.entry);
@@ -158,4 +161,11 @@ fn a_har_capture_is_placed_in_its_file() {
             }
         }
     }
+    let document: Value = serde_json::from_slice(&json.finish().unwrap()).unwrap();
+    assert_eq!(document["summary"]["payloads"], 2 * calls.calls.len());
+    assert_eq!(document["summary"]["skipped"], calls.skipped);
+    assert!(
+        calls.skipped > 0,
+        "the capture holds entries of other endpoints"
+    );
 }
