@@ -42,6 +42,7 @@ mod error;
 mod findings;
 pub mod har;
 mod json_string;
+mod mask;
 mod message;
 mod object;
 pub mod openapi;
@@ -73,6 +74,7 @@ mod validate;
 pub use diagnostic::{Diagnostic, Payload, Report};
 pub use envelope::{Credential, Params, Presence, Request, Response, SystemParams};
 pub use error::Error;
+pub use mask::mask_credentials;
 pub use order::{
     OrderDetail, OrderStatus, OrderType, PaymentStatus, Price, PriceError, RecordType,
 };

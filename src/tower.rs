@@ -79,6 +79,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use tower_layer::Layer;
@@ -172,18 +173,6 @@ struct Config {
     max_request_bytes: usize,
     max_response_bytes: usize,
     on_inspection: Option<Callback>,
-}
-
-impl Config {
-    fn notify(&self, kind: Kind, outcome: Outcome, action: Action) {
-        if let Some(callback) = &self.on_inspection {
-            callback(&Inspection {
-                kind,
-                outcome,
-                action,
-            });
-        }
-    }
 }
 
 impl fmt::Debug for Config {
@@ -377,6 +366,87 @@ fn rejection<B: Body>(
     reply::reject(status, kind, fault).map(ContractBody::full)
 }
 
+/// What the layer found in one `order/get` call, attached to the response it hands back as an
+/// [extension](http::Extensions): `response.extensions().get::<Verdicts>()`.
+///
+/// A front end reads it to log, count or record the call with its verdicts, without
+/// correlating [`ContractLayer::on_inspection`] callbacks with responses. The bodies are the
+/// bytes the layer read (shared, not copied).
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::tower::Verdicts;
+///
+/// fn log(response: &http::Response<()>) {
+///     if let Some(verdicts) = response.extensions().get::<Verdicts>() {
+///         for inspection in verdicts.inspections() {
+///             let errors = inspection.report().map_or(0, |r| r.error_count());
+///             eprintln!("{}: {errors} errors, {:?}", inspection.kind, inspection.action);
+///         }
+///     }
+/// }
+/// # log(&http::Response::new(()));
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Verdicts {
+    /// The request's verdict.
+    pub request: Option<Inspection>,
+    /// The response's verdict, when upstream was called and answered JSON.
+    pub response: Option<Inspection>,
+    /// The request body, when the layer read it whole.
+    pub request_body: Option<Bytes>,
+    /// The upstream response body, when the layer read it whole.
+    pub response_body: Option<Bytes>,
+}
+
+impl Verdicts {
+    /// The request's verdict, then the response's.
+    pub fn inspections(&self) -> impl Iterator<Item = &Inspection> {
+        self.request.iter().chain(&self.response)
+    }
+}
+
+/// One call's verdicts as they are found: each goes to the callback, then into [`Verdicts`].
+struct Trace<'c> {
+    config: &'c Config,
+    verdicts: Verdicts,
+}
+
+impl Trace<'_> {
+    fn note(&mut self, kind: Kind, outcome: Outcome, action: Action) {
+        let inspection = Inspection {
+            kind,
+            outcome,
+            action,
+        };
+        if let Some(callback) = &self.config.on_inspection {
+            callback(&inspection);
+        }
+        match kind {
+            Kind::Request => self.verdicts.request = Some(inspection),
+            Kind::Response => self.verdicts.response = Some(inspection),
+        }
+    }
+
+    /// Attaches the verdicts to the response handed back.
+    fn attach<B>(self, mut response: Response<B>) -> Response<B> {
+        response.extensions_mut().insert(self.verdicts);
+        response
+    }
+
+    /// The layer's own answer, with the verdicts.
+    fn reject<B: Body>(
+        self,
+        status: StatusCode,
+        kind: Kind,
+        fault: &Fault<'_>,
+    ) -> Response<ContractBody<B>> {
+        self.attach(reply::reject(status, kind, fault).map(ContractBody::full))
+    }
+}
+
 /// The inspecting path: read and judge the request, call upstream, read and judge the answer.
 async fn inspect<S, ReqBody, ResBody>(
     config: Arc<Config>,
@@ -388,18 +458,22 @@ where
     ReqBody: Body,
     ResBody: Body,
 {
+    let mut trace = Trace {
+        config: &config,
+        verdicts: Verdicts::default(),
+    };
     let enforce = config.mode == Mode::Enforce;
     let (mut parts, body) = request.into_parts();
     if is_encoded(&parts.headers) {
         if enforce {
             let status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
-            config.notify(Kind::Request, Outcome::Encoded, Action::Rejected(status));
-            return Ok(rejection(status, Kind::Request, &Fault::Encoded));
+            trace.note(Kind::Request, Outcome::Encoded, Action::Rejected(status));
+            return Ok(trace.reject(status, Kind::Request, &Fault::Encoded));
         }
-        config.notify(Kind::Request, Outcome::Encoded, Action::Forwarded);
+        trace.note(Kind::Request, Outcome::Encoded, Action::Forwarded);
         let request = Request::from_parts(parts, ContractBody::new(body));
         let response = inner.call(request).await?;
-        return Ok(response.map(ContractBody::new));
+        return Ok(trace.attach(response.map(ContractBody::new)));
     }
     if enforce {
         // The answer must be checked, so ask upstream for it uncompressed.
@@ -409,17 +483,19 @@ where
     let (body, request_bytes) = match collect(body, declared, config.max_request_bytes).await {
         Collected::Whole { data, trailers } => {
             let report = config.validator.validate_request(&data);
+            trace.verdicts.request_body = Some(data.clone());
             if enforce && violates(&report) {
                 let status = StatusCode::BAD_REQUEST;
-                let response = rejection(status, Kind::Request, &Fault::Violates(&report));
-                config.notify(
+                let response: Response<ContractBody<ResBody>> =
+                    rejection(status, Kind::Request, &Fault::Violates(&report));
+                trace.note(
                     Kind::Request,
                     Outcome::Checked(report),
                     Action::Rejected(status),
                 );
-                return Ok(response);
+                return Ok(trace.attach(response));
             }
-            config.notify(Kind::Request, Outcome::Checked(report), Action::Forwarded);
+            trace.note(Kind::Request, Outcome::Checked(report), Action::Forwarded);
             (
                 ContractBody::replay(data.clone(), trailers, None),
                 Some(data),
@@ -429,14 +505,14 @@ where
             let limit = config.max_request_bytes;
             if enforce {
                 let status = StatusCode::PAYLOAD_TOO_LARGE;
-                config.notify(
+                trace.note(
                     Kind::Request,
                     Outcome::TooLarge { limit },
                     Action::Rejected(status),
                 );
-                return Ok(rejection(status, Kind::Request, &Fault::TooLarge(limit)));
+                return Ok(trace.reject(status, Kind::Request, &Fault::TooLarge(limit)));
             }
-            config.notify(
+            trace.note(
                 Kind::Request,
                 Outcome::TooLarge { limit },
                 Action::Forwarded,
@@ -446,31 +522,31 @@ where
         Collected::Interrupted { data, error } => {
             if enforce {
                 let status = StatusCode::BAD_REQUEST;
-                config.notify(
+                trace.note(
                     Kind::Request,
                     Outcome::Interrupted,
                     Action::Rejected(status),
                 );
-                return Ok(rejection(status, Kind::Request, &Fault::Interrupted));
+                return Ok(trace.reject(status, Kind::Request, &Fault::Interrupted));
             }
-            config.notify(Kind::Request, Outcome::Interrupted, Action::Forwarded);
+            trace.note(Kind::Request, Outcome::Interrupted, Action::Forwarded);
             (ContractBody::replay(data, None, Some(error)), None)
         }
     };
 
     let response = inner.call(Request::from_parts(parts, body)).await?;
     if !is_json(response.headers()) {
-        return Ok(response.map(ContractBody::new));
+        return Ok(trace.attach(response.map(ContractBody::new)));
     }
     let (parts, body) = response.into_parts();
     let status = StatusCode::BAD_GATEWAY;
     if is_encoded(&parts.headers) {
         if enforce {
-            config.notify(Kind::Response, Outcome::Encoded, Action::Rejected(status));
-            return Ok(rejection(status, Kind::Response, &Fault::Encoded));
+            trace.note(Kind::Response, Outcome::Encoded, Action::Rejected(status));
+            return Ok(trace.reject(status, Kind::Response, &Fault::Encoded));
         }
-        config.notify(Kind::Response, Outcome::Encoded, Action::Forwarded);
-        return Ok(Response::from_parts(parts, ContractBody::new(body)));
+        trace.note(Kind::Response, Outcome::Encoded, Action::Forwarded);
+        return Ok(trace.attach(Response::from_parts(parts, ContractBody::new(body))));
     }
     let declared = declared_length(&parts.headers);
     let body = match collect(body, declared, config.max_response_bytes).await {
@@ -479,29 +555,30 @@ where
                 Some(request) => config.validator.validate_exchange(request, &data).response,
                 None => config.validator.validate_response(&data),
             };
+            trace.verdicts.response_body = Some(data.clone());
             if enforce && violates(&report) {
                 let response = rejection(status, Kind::Response, &Fault::Violates(&report));
-                config.notify(
+                trace.note(
                     Kind::Response,
                     Outcome::Checked(report),
                     Action::Rejected(status),
                 );
-                return Ok(response);
+                return Ok(trace.attach(response));
             }
-            config.notify(Kind::Response, Outcome::Checked(report), Action::Forwarded);
+            trace.note(Kind::Response, Outcome::Checked(report), Action::Forwarded);
             ContractBody::replay(data, trailers, None)
         }
         Collected::TooLarge { prefix, rest } => {
             let limit = config.max_response_bytes;
             if enforce {
-                config.notify(
+                trace.note(
                     Kind::Response,
                     Outcome::TooLarge { limit },
                     Action::Rejected(status),
                 );
-                return Ok(rejection(status, Kind::Response, &Fault::TooLarge(limit)));
+                return Ok(trace.reject(status, Kind::Response, &Fault::TooLarge(limit)));
             }
-            config.notify(
+            trace.note(
                 Kind::Response,
                 Outcome::TooLarge { limit },
                 Action::Forwarded,
@@ -510,18 +587,18 @@ where
         }
         Collected::Interrupted { data, error } => {
             if enforce {
-                config.notify(
+                trace.note(
                     Kind::Response,
                     Outcome::Interrupted,
                     Action::Rejected(status),
                 );
-                return Ok(rejection(status, Kind::Response, &Fault::Interrupted));
+                return Ok(trace.reject(status, Kind::Response, &Fault::Interrupted));
             }
-            config.notify(Kind::Response, Outcome::Interrupted, Action::Forwarded);
+            trace.note(Kind::Response, Outcome::Interrupted, Action::Forwarded);
             ContractBody::replay(data, None, Some(error))
         }
     };
-    Ok(Response::from_parts(parts, body))
+    Ok(trace.attach(Response::from_parts(parts, body)))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::extract::{Request as AxumRequest, State};
 use bytes::Bytes;
 use cloudstorage_contract::tower::{
-    Action, ContractBody, ContractLayer, Inspection, Mode, Outcome,
+    Action, ContractBody, ContractLayer, Inspection, Mode, Outcome, Verdicts,
 };
 use cloudstorage_contract::{Kind, Options, Rule, Validator};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, header};
@@ -821,4 +821,85 @@ async fn compressed_bodies_are_never_read() {
             ),
         ]
     );
+}
+
+/// An upstream as a plain service: answers every call with this JSON, without a network.
+#[derive(Clone)]
+struct Fixed(Bytes);
+
+impl<B: Send + 'static> Service<Request<B>> for Fixed {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<Full<Bytes>>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<B>) -> Self::Future {
+        let mut response = Response::new(Full::new(self.0.clone()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        std::future::ready(Ok(response))
+    }
+}
+
+#[tokio::test]
+async fn every_inspected_response_carries_its_verdicts() {
+    let answer =
+        Bytes::from(json!({"code": 200, "data": order("dev-1", "order-other")}).to_string());
+    let call = |mode: Mode, body: Bytes| {
+        let mut service = layer(mode).layer(Fixed(answer.clone()));
+        let request = Request::post(ORDER_GET)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body))
+            .expect("request");
+        async move { service.call(request).await.expect("infallible") }
+    };
+
+    // Observe: both verdicts and both bodies, the response's with its exchange mismatch.
+    let response = call(Mode::Observe, order_request("order-1")).await;
+    let verdicts = response
+        .extensions()
+        .get::<Verdicts>()
+        .expect("the verdicts");
+    assert_eq!(
+        verdicts.request_body.as_deref(),
+        Some(&order_request("order-1")[..])
+    );
+    assert_eq!(verdicts.response_body.as_deref(), Some(&answer[..]));
+    let rules: Vec<(Kind, Vec<Rule>)> = verdicts
+        .inspections()
+        .map(|i| {
+            let report = i.report().expect("checked");
+            (i.kind, report.errors().map(|d| d.rule()).collect())
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (Kind::Request, vec![]),
+            (Kind::Response, vec![Rule::ExchangeMismatch])
+        ]
+    );
+
+    // Enforce: a bad request is answered by the layer, with the request's verdict only.
+    let response = call(Mode::Enforce, bad_request()).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let verdicts = response.extensions().get::<Verdicts>().expect("verdicts");
+    assert_eq!(
+        verdicts.request.as_ref().map(|i| i.action),
+        Some(Action::Rejected(StatusCode::BAD_REQUEST))
+    );
+    assert!(verdicts.response.is_none() && verdicts.response_body.is_none());
+
+    // Other traffic carries none.
+    let mut service = layer(Mode::Observe).layer(Fixed(answer.clone()));
+    let request = Request::get("/elsewhere")
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let response = service.call(request).await.expect("infallible");
+    assert!(response.extensions().get::<Verdicts>().is_none());
 }
