@@ -213,6 +213,39 @@ impl Report {
         self.warning_count
     }
 
+    /// The first `named` errors as `[rule] at "/pointer": message`, joined by `; `, then how
+    /// many more there are: the one-line reason a gateway or a mock gives for refusing a
+    /// payload. Messages never show a credential.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::{Options, Validator};
+    ///
+    /// let validator = Validator::new(Options::default())?;
+    /// let report = validator.validate_request(br#"{"id": "1", "version": "1.0", "request": {"apiVer": "1.0.6"}, "params": {}}"#);
+    /// assert_eq!(
+    ///     report.error_summary(1),
+    ///     "[missing-field] at \"/params\": missing required member `iotId` in `params`; and 1 more error"
+    /// );
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    pub fn error_summary(&self, named: usize) -> String {
+        let mut parts: Vec<String> = self
+            .errors()
+            .take(named)
+            .map(|d| format!("[{}] at \"{}\": {}", d.rule(), d.pointer(), d.message()))
+            .collect();
+        let more = self.error_count().saturating_sub(parts.len());
+        if more > 0 {
+            parts.push(format!(
+                "and {more} more error{}",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        parts.join("; ")
+    }
+
     /// The typed payload, when it conforms and deserializes.
     pub fn payload(&self) -> Option<&Payload> {
         self.payload.as_ref()

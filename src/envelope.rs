@@ -101,6 +101,37 @@ pub struct Response {
     pub data: Presence<OrderDetail>,
 }
 
+impl Response {
+    /// A failure: `{"code": code, "message": …, "localizedMsg": …, "data": null}`, the
+    /// platform's error envelope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::Response;
+    ///
+    /// let envelope = Response::failure(460, "request parameter error", "请求参数错误");
+    /// assert_eq!(
+    ///     serde_json::to_string(&envelope)?,
+    ///     r#"{"code":460,"message":"request parameter error","localizedMsg":"请求参数错误","data":null}"#
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn failure(
+        code: i32,
+        message: impl Into<String>,
+        localized_msg: impl Into<String>,
+    ) -> Response {
+        Response {
+            id: None,
+            code,
+            message: Presence::Value(message.into()),
+            localized_msg: Presence::Value(localized_msg.into()),
+            data: Presence::Null,
+        }
+    }
+}
+
 /// A member that may be absent, `null`, or hold a value.
 ///
 /// The platform's examples send `"message": null` where sibling endpoints omit the member. Both

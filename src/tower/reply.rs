@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 
 use crate::diagnostic::Report;
-use crate::envelope::{Presence, Response};
+use crate::envelope::Response;
 use crate::schema::Kind;
 
 /// How many errors a message names; the rest are counted.
@@ -30,13 +30,7 @@ pub(crate) enum Fault<'r> {
 /// The error envelope for `status`, about a body of `kind`.
 pub(crate) fn reject(status: StatusCode, kind: Kind, fault: &Fault<'_>) -> http::Response<Bytes> {
     let (message, localized) = messages(kind, fault);
-    let envelope = Response {
-        id: None,
-        code: i32::from(status.as_u16()),
-        message: Presence::Value(message),
-        localized_msg: Presence::Value(localized),
-        data: Presence::Null,
-    };
+    let envelope = Response::failure(i32::from(status.as_u16()), message, localized);
     // Serializing the contract's own types into a `Vec` cannot fail.
     let body = serde_json::to_vec(&envelope).unwrap_or_default();
     let mut response = http::Response::new(Bytes::from(body));
@@ -55,7 +49,7 @@ fn messages(kind: Kind, fault: &Fault<'_>) -> (String, String) {
     };
     match fault {
         Fault::Violates(report) => {
-            let details = details(report);
+            let details = report.error_summary(NAMED_ERRORS);
             (
                 format!("{what} violates the order/get 1.0.6 contract: {details}"),
                 format!("{what_zh}不符合 order/get 1.0.6 接口约定：{details}"),
@@ -76,21 +70,4 @@ fn messages(kind: Kind, fault: &Fault<'_>) -> (String, String) {
             format!("{what_zh}体经过压缩，网关无法校验；请发送未压缩的内容"),
         ),
     }
-}
-
-/// `[rule] at "/pointer": message; ...` for the first errors, then how many more.
-fn details(report: &Report) -> String {
-    let mut parts: Vec<String> = report
-        .errors()
-        .take(NAMED_ERRORS)
-        .map(|d| format!("[{}] at \"{}\": {}", d.rule(), d.pointer(), d.message()))
-        .collect();
-    let more = report.error_count().saturating_sub(parts.len());
-    if more > 0 {
-        parts.push(format!(
-            "and {more} more error{}",
-            if more == 1 { "" } else { "s" }
-        ));
-    }
-    parts.join("; ")
 }
