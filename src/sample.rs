@@ -60,6 +60,52 @@ pub struct Sample {
     pub pointer: Option<String>,
 }
 
+/// The endpoint page's request example, byte for byte (`examples/page/request.json`).
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_request(sample::PAGE_REQUEST.as_bytes());
+/// assert!(report.conforms() && report.diagnostics().is_empty());
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_REQUEST: &str = include_str!("../examples/page/request.json");
+
+/// The endpoint page's success example, byte for byte (`examples/page/response-success.json`).
+/// It conforms, with a [`Rule::SingleDigitSeconds`] warning for each of its local times
+/// (`"2020-08-25 10:00:0"`), and it answers for device `123`, not the page's request.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Rule, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_response(sample::PAGE_SUCCESS.as_bytes());
+/// assert!(report.conforms());
+/// assert!(report.diagnostics().iter().all(|d| d.rule() == Rule::SingleDigitSeconds));
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_SUCCESS: &str = include_str!("../examples/page/response-success.json");
+
+/// The endpoint page's error example, byte for byte (`examples/page/response-error.json`):
+/// code 460 with "auth failed" and "鉴权失败".
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_response(sample::PAGE_ERROR.as_bytes());
+/// assert!(report.conforms() && report.diagnostics().is_empty());
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_ERROR: &str = include_str!("../examples/page/response-error.json");
+
 /// A conforming payload of `kind`, drawn from `seed`.
 ///
 /// The same `kind` and `seed` give the same text, forever (see the [module](self) docs). The
