@@ -78,9 +78,9 @@ pub struct Response {
     /// request's `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Return code (接口返回码): 200 means success. Other common codes: 400 request error,
-    /// 401 request auth error, 403 request forbidden, 404 service not found, 429 too many
-    /// requests, 460 request parameter error, 500 service error, 503 service not available.
+    /// Return code (接口返回码): 200 means success; any other code is a failure. The
+    /// documented codes and their messages are in [`crate::codes`] (the JSON Schemas describe
+    /// `code` from that table).
     pub code: i32,
     /// Error message when the call failed (调用失败时的出错信息); a string, `null` or absent.
     #[serde(default, with = "present", skip_serializing_if = "Presence::is_absent")]

@@ -6,6 +6,7 @@
 //!   local times, UTC times and prices.
 //! - JSON Schemas (draft 2020-12) derived from those types, committed under `schemas/` for teams
 //!   in other languages ([`schema`]).
+//! - The documented error codes with their messages, and their error envelopes ([`codes`]).
 //!
 //! # Examples
 //!
@@ -34,6 +35,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod artefacts;
+pub mod codes;
 mod contract;
 mod diagnostic;
 mod engine;

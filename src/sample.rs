@@ -22,9 +22,11 @@
 //! trailing comma on the text itself. Consecutive seeds cycle through the defects of a kind.
 
 use std::num::NonZeroU32;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
+use crate::codes::{self, ErrorCode};
 use crate::envelope::{Credential, Params, Presence, Request, Response, SystemParams};
 use crate::order::{OrderDetail, OrderStatus, OrderType, PaymentStatus, Price, RecordType};
 use crate::rules::Rule;
@@ -59,6 +61,52 @@ pub struct Sample {
     /// of the text itself).
     pub pointer: Option<String>,
 }
+
+/// The endpoint page's request example, byte for byte (`examples/page/request.json`).
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_request(sample::PAGE_REQUEST.as_bytes());
+/// assert!(report.conforms() && report.diagnostics().is_empty());
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_REQUEST: &str = include_str!("../examples/page/request.json");
+
+/// The endpoint page's success example, byte for byte (`examples/page/response-success.json`).
+/// It conforms, with a [`Rule::SingleDigitSeconds`] warning for each of its local times
+/// (`"2020-08-25 10:00:0"`), and it answers for device `123`, not the page's request.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Rule, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_response(sample::PAGE_SUCCESS.as_bytes());
+/// assert!(report.conforms());
+/// assert!(report.diagnostics().iter().all(|d| d.rule() == Rule::SingleDigitSeconds));
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_SUCCESS: &str = include_str!("../examples/page/response-success.json");
+
+/// The endpoint page's error example, byte for byte (`examples/page/response-error.json`):
+/// code 460 with "auth failed" and "鉴权失败".
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let report = validator.validate_response(sample::PAGE_ERROR.as_bytes());
+/// assert!(report.conforms() && report.diagnostics().is_empty());
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub const PAGE_ERROR: &str = include_str!("../examples/page/response-error.json");
 
 /// A conforming payload of `kind`, drawn from `seed`.
 ///
@@ -415,22 +463,59 @@ const PAID_PRICES: &[&str] = &[
 ];
 const FREE_PRICES: &[&str] = &["0", "0.0", "0.00"];
 
-/// Error codes with their messages, in English and Chinese.
-const FAILURES: &[(i32, &str, &str)] = &[
-    (460, "request parameter error", "请求参数错误"),
-    (460, "auth failed", "鉴权失败"),
-    (401, "request auth error", "请求认证错误"),
-    (403, "request forbidden", "请求被禁止"),
-    (429, "too many requests", "请求过于频繁"),
-    (500, "service error", "服务端错误"),
-    (503, "service not available", "服务不可用"),
-    (2063, "iotId not exist", "设备不存在"),
-    (
-        2065,
-        "identityId and iotId not bound",
-        "用户和设备没有绑定关系",
-    ),
+/// The error envelopes that conforming responses draw from, in a fixed order (the order is
+/// part of the pinned text): codes of the documented table ([`codes::DOCUMENTED`]) with their
+/// messages, and the endpoint page's own error example.
+const FAILURES: &[Failure] = &[
+    documented(460),
+    Failure::PageExample,
+    documented(401),
+    documented(403),
+    documented(429),
+    documented(500),
+    documented(503),
+    documented(2063),
+    documented(2065),
 ];
+
+/// Where an error envelope's code and messages come from.
+enum Failure {
+    /// A documented code, with the messages of the table.
+    Documented(&'static ErrorCode),
+    /// The endpoint page's error example ([`PAGE_ERROR`]), which pairs 460 with "auth failed"
+    /// and "鉴权失败" where the common error-code page says "request parameter error": both
+    /// pairings are seen, and no rule judges message text.
+    PageExample,
+}
+
+/// A documented code of the table, checked when the crate compiles.
+const fn documented(code: i32) -> Failure {
+    match codes::lookup(code) {
+        Some(code) => Failure::Documented(code),
+        None => panic!("not a documented error code"),
+    }
+}
+
+/// The code and messages of the page's error example, read from [`PAGE_ERROR`] once.
+static PAGE_FAILURE: LazyLock<(i32, String, String)> = LazyLock::new(|| {
+    let page: Response =
+        serde_json::from_str(PAGE_ERROR).expect("the page's error example is a response");
+    let text = |p: &Presence<String>| p.value().cloned().unwrap_or_default();
+    (page.code, text(&page.message), text(&page.localized_msg))
+});
+
+impl Failure {
+    /// The code, the message and the localized message.
+    fn messages(&self) -> (i32, &'static str, &'static str) {
+        match self {
+            Failure::Documented(code) => (code.code, code.message, code.localized_msg),
+            Failure::PageExample => {
+                let (code, message, localized) = &*PAGE_FAILURE;
+                (*code, message, localized)
+            }
+        }
+    }
+}
 
 fn iot_id(rng: &mut SplitMix64) -> String {
     // Like `QIuozfUcxRX6frOTO4dK000101`: 20 letters and digits, then a numeric suffix.
@@ -606,7 +691,7 @@ fn success(rng: &mut SplitMix64) -> (Response, Period) {
 
 /// An error response: no order.
 fn failure(rng: &mut SplitMix64) -> Response {
-    let &(code, message, localized) = rng.pick(FAILURES);
+    let (code, message, localized) = rng.pick(FAILURES).messages();
     Response {
         id: rng.chance(80).then(|| uuid(rng)),
         code,
@@ -914,7 +999,7 @@ fn response_near_miss(rule: Rule, rng: &mut SplitMix64) -> (String, String) {
             Some("/data/price")
         }
         Rule::DataOnError => {
-            let &(code, message, localized) = rng.pick(FAILURES);
+            let (code, message, localized) = rng.pick(FAILURES).messages();
             response.code = code;
             response.message = Presence::Value(message.to_owned());
             response.localized_msg = Presence::Value(localized.to_owned());

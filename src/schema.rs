@@ -97,6 +97,9 @@ pub fn generate(kind: Kind, variant: Variant) -> Value {
     };
     let mut value = schema.to_value();
     portable_integer_bounds(&mut value);
+    if kind == Kind::Response {
+        describe_codes(&mut value);
+    }
     if variant == Variant::Strict {
         if let Some(title) = value.get_mut("title") {
             *title = format!("{} (strict)", title.as_str().unwrap_or_default()).into();
@@ -134,6 +137,34 @@ fn portable_integer_bounds(schema: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(portable_integer_bounds),
         _ => {}
+    }
+}
+
+/// Writes the description of the response's `code` from the table of documented codes
+/// ([`crate::codes::DOCUMENTED`]), so that a reader of the schema file alone learns what each
+/// code means, and the list is kept in one place. (Not in `Response`'s doc comment: the envelope
+/// would then depend on the table, which builds envelopes.)
+fn describe_codes(schema: &mut Value) {
+    use crate::codes::{DOCUMENTED, Issuer};
+    let list = |issuer: Issuer| {
+        let codes: Vec<String> = DOCUMENTED
+            .iter()
+            .filter(|c| c.issuer == issuer)
+            .map(|c| format!("{} {}", c.code, c.message))
+            .collect();
+        codes.join(", ")
+    };
+    let text = format!(
+        "Return code (接口返回码): 200 means success; any other code is a failure, with `data` \
+         null. The API gateway's documented codes: {}. The endpoint's business codes: {}. A code \
+         outside these lists is not a contract violation.",
+        list(Issuer::Gateway),
+        list(Issuer::Business)
+    );
+    if let Some(code) = schema.pointer_mut("/properties/code")
+        && let Some(map) = code.as_object_mut()
+    {
+        map.insert("description".into(), text.into());
     }
 }
 
@@ -188,6 +219,27 @@ pub fn committed(kind: Kind, variant: Variant) -> &'static str {
         }
         (Kind::Response, Variant::Strict) => {
             include_str!("../schemas/order-get.response.strict.schema.json")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_description_of_code_names_every_documented_code() {
+        for variant in Variant::ALL {
+            let schema = generate(Kind::Response, variant);
+            let text = schema["properties"]["code"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            for code in crate::codes::DOCUMENTED {
+                assert!(
+                    text.contains(&format!("{} {}", code.code, code.message)),
+                    "{text}"
+                );
+            }
         }
     }
 }

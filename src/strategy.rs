@@ -112,9 +112,10 @@ pub fn response() -> impl Strategy<Value = Response> {
         option::of(text()),
         prop_oneof![
             select(
-                &[
-                    400, 401, 403, 404, 429, 460, 500, 503, 2000, 2062, 2063, 2065, 2066
-                ][..]
+                crate::codes::DOCUMENTED
+                    .iter()
+                    .map(|c| c.code)
+                    .collect::<Vec<_>>()
             ),
             any::<i32>().prop_filter("an error code", |c| *c != 200),
         ],

@@ -429,7 +429,7 @@ pub(crate) mod tests {
     #[test]
     fn a_report_is_its_whole_file_object_less_the_origin() {
         let validator = crate::Validator::new(crate::Options::default()).unwrap();
-        let page = include_bytes!("../../examples/page/response-success.json");
+        let page = crate::sample::PAGE_SUCCESS.as_bytes();
         for bytes in [
             &br#"{"code": "200", "data": {"x": 1}}"#[..],
             page,
