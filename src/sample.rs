@@ -20,6 +20,11 @@
 //! A near miss is a conforming payload with one defect. The types cannot hold most defects (a
 //! status of 4, February 30), so those are made on the JSON value, and a duplicate key or a
 //! trailing comma on the text itself. Consecutive seeds cycle through the defects of a kind.
+//!
+//! For a mock of the endpoint, [`answer`] and [`near_miss_answer`] answer a given request: the
+//! order carries the request's `iotId` and `orderId`, so that an exchange check finds nothing
+//! but the chosen defect. The page's own examples are [`PAGE_REQUEST`], [`PAGE_SUCCESS`] and
+//! [`PAGE_ERROR`].
 
 use std::num::NonZeroU32;
 use std::sync::LazyLock;
@@ -193,7 +198,7 @@ pub fn near_miss(kind: Kind, seed: u64) -> Sample {
     let rule = defects[(seed % defects.len() as u64) as usize];
     let (text, pointer) = match kind {
         Kind::Request => request_near_miss(rule, &mut rng),
-        Kind::Response => response_near_miss(rule, &mut rng),
+        Kind::Response => response_near_miss(rule, &mut rng, None),
     };
     Sample {
         kind,
@@ -203,8 +208,108 @@ pub fn near_miss(kind: Kind, seed: u64) -> Sample {
     }
 }
 
-/// The defects [`near_miss`] cycles through for responses, in order.
-const RESPONSE_DEFECTS: &[Rule] = &[
+/// A conforming success response that answers a request for `iot_id` and `order_id`, drawn
+/// from `seed`: what a mock of the endpoint sends.
+///
+/// The order's `iotId` and `orderId` are the given strings, whatever they hold (they are
+/// serialized as JSON strings, so quotes, control characters and any length are safe);
+/// everything else is drawn from `seed` as [`conforming`] draws a success, without any warning
+/// in the default profile. With a request whose `params` carry the same ids,
+/// [`Validator::validate_exchange`](crate::Validator::validate_exchange) finds nothing at all in
+/// the response. The same arguments give the same text, forever.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let answer = sample::answer(7, "QIuozfUcxRX6frOTO4dK****", "20200731124115****");
+/// assert_eq!(answer, sample::answer(7, "QIuozfUcxRX6frOTO4dK****", "20200731124115****"));
+/// let exchange = validator.validate_exchange(sample::PAGE_REQUEST.as_bytes(), answer.text.as_bytes());
+/// assert!(exchange.request.diagnostics().is_empty());
+/// assert!(exchange.response.diagnostics().is_empty(), "{}", answer.text);
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub fn answer(seed: u64, iot_id: &str, order_id: &str) -> Sample {
+    let mut rng = SplitMix64::new(seed);
+    let (mut response, _) = success(&mut rng);
+    if let Presence::Value(order) = &mut response.data {
+        Ids { iot_id, order_id }.apply(order);
+    }
+    Sample {
+        kind: Kind::Response,
+        text: to_text(&response),
+        breaks: None,
+        pointer: None,
+    }
+}
+
+/// A response to a request for `iot_id` and `order_id` that breaks exactly `rule`, drawn from
+/// `seed`; `None` when `rule` is not one of [`answer_defects`].
+///
+/// The response is a near miss as [`near_miss`] makes them, with [`Sample::breaks`] and
+/// [`Sample::pointer`] set the same way, and it carries the given ids except where the defect
+/// is on those members (a removed `orderId`, an `iotId` of the wrong type). Checked with a
+/// request for the same ids through
+/// [`Validator::validate_exchange`](crate::Validator::validate_exchange), the exchange check adds
+/// nothing, unless `rule` is [`Rule::ExchangeMismatch`] itself: that answer is a conforming
+/// order for another `orderId`. For a warning rule (such as [`Rule::SingleDigitSeconds`]) the
+/// response conforms, with that warning. The same arguments give the same text, forever.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Options, Rule, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let (iot_id, order_id) = ("QIuozfUcxRX6frOTO4dK****", "20200731124115****");
+/// for &rule in sample::answer_defects() {
+///     let s = sample::near_miss_answer(rule, 3, iot_id, order_id).expect("a defect of answers");
+///     let exchange = validator.validate_exchange(sample::PAGE_REQUEST.as_bytes(), s.text.as_bytes());
+///     let pointer = s.pointer.as_deref().unwrap();
+///     let found = exchange.response.diagnostics();
+///     assert!(found.iter().any(|d| d.rule() == rule && d.pointer() == pointer), "{}", s.text);
+///     assert!(found.iter().all(|d| d.rule() == rule), "{}", s.text);
+/// }
+/// assert_eq!(sample::near_miss_answer(Rule::ApiVersion, 3, iot_id, order_id), None);
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub fn near_miss_answer(rule: Rule, seed: u64, iot_id: &str, order_id: &str) -> Option<Sample> {
+    if !ANSWER_DEFECTS.contains(&rule) {
+        return None;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let ids = Ids { iot_id, order_id };
+    let (text, pointer) = response_near_miss(rule, &mut rng, Some(ids));
+    Some(Sample {
+        kind: Kind::Response,
+        text,
+        breaks: Some(rule),
+        pointer: Some(pointer),
+    })
+}
+
+/// The rules [`near_miss_answer`] can break: every rule a [`near_miss`] response breaks, in the
+/// same order, then [`Rule::ExchangeMismatch`]. Rules of requests, rules that need an option
+/// (a time zone, a size limit) and defects a `String` cannot hold (bytes that are not UTF-8)
+/// are not among them.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::{sample, Rule};
+///
+/// assert!(sample::answer_defects().contains(&Rule::SingleDigitSeconds));
+/// assert_eq!(sample::answer_defects().last(), Some(&Rule::ExchangeMismatch));
+/// ```
+pub fn answer_defects() -> &'static [Rule] {
+    ANSWER_DEFECTS
+}
+
+/// The defects [`near_miss_answer`] makes: those [`near_miss`] cycles through for responses, in
+/// order, then the one only an answer to a known request can have.
+const ANSWER_DEFECTS: &[Rule] = &[
     Rule::WrongType,
     Rule::InvalidEnum,
     Rule::MissingField,
@@ -225,7 +330,15 @@ const RESPONSE_DEFECTS: &[Rule] = &[
     Rule::DuplicateKey,
     Rule::InvalidJson,
     Rule::NotAnObject,
+    Rule::ExchangeMismatch,
 ];
+
+/// The defects [`near_miss`] cycles through for responses, in order: those of an answer, less
+/// the exchange mismatch (a response alone answers no request).
+const RESPONSE_DEFECTS: &[Rule] = match ANSWER_DEFECTS.split_last() {
+    Some((_, defects)) => defects,
+    None => &[],
+};
 
 /// The defects [`near_miss`] cycles through for requests, in order.
 const REQUEST_DEFECTS: &[Rule] = &[
@@ -914,11 +1027,31 @@ fn broken_text(rule: Rule, text: String, rng: &mut SplitMix64) -> (String, Strin
     (text, String::new())
 }
 
-fn response_near_miss(rule: Rule, rng: &mut SplitMix64) -> (String, String) {
+/// The ids of the request a response answers.
+#[derive(Clone, Copy)]
+struct Ids<'a> {
+    iot_id: &'a str,
+    order_id: &'a str,
+}
+
+impl Ids<'_> {
+    fn apply(self, order: &mut OrderDetail) {
+        self.iot_id.clone_into(&mut order.iot_id);
+        self.order_id.clone_into(&mut order.order_id);
+    }
+}
+
+/// A response near miss, for the request of `ids` if there is one: its order then carries those
+/// ids except where the defect is on them, and the defect never makes them differ from the
+/// request's unless `rule` is [`Rule::ExchangeMismatch`].
+fn response_near_miss(rule: Rule, rng: &mut SplitMix64, ids: Option<Ids<'_>>) -> (String, String) {
     let (mut response, mut period) = success(rng);
     let Presence::Value(order) = &mut response.data else {
         unreachable!("a success carries an order")
     };
+    if let Some(ids) = ids {
+        ids.apply(order);
+    }
     // Defects the types can hold: edit the typed value.
     let typed_pointer: Option<&str> = match rule {
         Rule::SingleDigitSeconds => {
@@ -1004,6 +1137,15 @@ fn response_near_miss(rule: Rule, rng: &mut SplitMix64) -> (String, String) {
             response.message = Presence::Value(message.to_owned());
             response.localized_msg = Presence::Value(localized.to_owned());
             Some("/data")
+        }
+        Rule::ExchangeMismatch => {
+            // An order for another order of the same device.
+            let mut other = order_id(rng, period.start + period.start_offset);
+            if other == order.order_id {
+                other.push('0');
+            }
+            order.order_id = other;
+            Some("/data/orderId")
         }
         Rule::MissingData => {
             if rng.chance(50) {
@@ -1126,7 +1268,12 @@ fn response_near_miss(rule: Rule, rng: &mut SplitMix64) -> (String, String) {
                     let status = draft.get("/data/status").as_u64().unwrap_or(0);
                     ("status", Value::from((status + 1) % 4))
                 }
-                1 => ("orderId", Value::from(order_id(rng, period.start))),
+                1 => {
+                    let other = order_id(rng, period.start);
+                    // An answer repeats the asked id: the duplicate is the only defect.
+                    let first = ids.map_or(other, |ids| ids.order_id.to_owned());
+                    ("orderId", Value::from(first))
+                }
                 _ => ("price", Value::from(*rng.pick(PAID_PRICES))),
             };
             draft.duplicate = Some(("/data".into(), name.into(), first));
