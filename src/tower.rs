@@ -155,6 +155,16 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// A verdict, as the layer makes them: for front ends' tests and for services that judge
+    /// bodies the layer did not read.
+    pub fn new(kind: Kind, outcome: Outcome, action: Action) -> Inspection {
+        Inspection {
+            kind,
+            outcome,
+            action,
+        }
+    }
+
     /// The validator's report, when the body was validated.
     pub fn report(&self) -> Option<&Report> {
         match &self.outcome {

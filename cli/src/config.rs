@@ -40,7 +40,7 @@ pub(super) const FILE_NAME: &str = "cloudstorage-contract.toml";
 
 /// Which configuration file: the one named, none, or (neither flag) the one found.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub(super) struct Choice {
+pub(crate) struct Choice {
     /// Read this configuration file instead of looking for `cloudstorage-contract.toml`.
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     config: Option<PathBuf>,
@@ -60,9 +60,17 @@ impl Choice {
     }
 }
 
+/// The file's validation settings; see [`File::validation`].
+#[derive(Debug, Default)]
+pub(crate) struct Validation {
+    pub(crate) time_zone: Option<String>,
+    pub(crate) strict: Option<bool>,
+    pub(crate) levels: Vec<(Rule, Level)>,
+}
+
 /// A configuration file, read and checked.
 #[derive(Debug)]
-pub(super) struct File<F, K> {
+pub(crate) struct File<F, K> {
     /// Its name as given, or (found) relative to the current directory.
     path: PathBuf,
     /// Its text, for positions.
@@ -248,13 +256,33 @@ fn find(dir: &Path) -> Option<PathBuf> {
 }
 
 impl<F: ValueEnum, K: ValueEnum> File<F, K> {
+    /// What the file says of validation (`time-zone`, `strict`, `[rules]` in file order),
+    /// for the commands that validate live traffic (`mock`, `proxy`); their flags apply over
+    /// it.
+    pub(crate) fn validation(&self) -> Validation {
+        let mut rules: Vec<_> = self.values.rules.iter().collect();
+        rules.sort_by_key(|(rule, _)| rule.span().start);
+        Validation {
+            time_zone: self
+                .values
+                .time_zone
+                .as_ref()
+                .map(|z| z.get_ref().0.clone()),
+            strict: self.values.strict.as_ref().map(|s| *s.get_ref()),
+            levels: rules
+                .into_iter()
+                .map(|(rule, level)| (rule.get_ref().0, level.get_ref().0))
+                .collect(),
+        }
+    }
+
     /// The file `choice` names, or the one found from the current directory; `None` with
     /// `--no-config` or when there is none.
     ///
     /// # Errors
     ///
     /// A file that cannot be read, or that does not hold a valid configuration.
-    pub(super) fn load(choice: &Choice) -> Result<Option<Self>, Error> {
+    pub(crate) fn load(choice: &Choice) -> Result<Option<Self>, Error> {
         if choice.no_config {
             return Ok(None);
         }

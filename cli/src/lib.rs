@@ -11,6 +11,7 @@ mod output;
 mod read;
 mod render;
 mod schedule;
+mod serve;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -52,6 +53,10 @@ enum Command {
         #[arg(value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
         rule: String,
     },
+    /// Serve a mock of order/get: conforming answers for clients to develop against.
+    Mock(serve::MockArgs),
+    /// Validate live order/get traffic between an app and the platform, and record it.
+    Proxy(serve::ProxyArgs),
     /// Print generated payloads as NDJSON, conforming or near misses.
     Sample(SampleArgs),
     /// Print the JSON Schemas derived from the types, write them, or compare them with a folder.
@@ -193,14 +198,14 @@ enum EngineArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CheckKind {
+pub(crate) enum CheckKind {
     Auto,
     Request,
     Response,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     /// `path:line:col: severity[rule]: message`, the source line and a hint.
     Human,
     /// One JSON document: every payload with its diagnostics, then the counts.
@@ -301,6 +306,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, cloudstorage_contract
         Command::Config(args) => config_command(&args),
         Command::Rules => rules_command(),
         Command::Explain { rule } => explain_command(&rule),
+        Command::Mock(args) => serve::mock(&args).map(|()| ExitCode::SUCCESS),
+        Command::Proxy(args) => serve::proxy(&args).map(|()| ExitCode::SUCCESS),
         Command::Sample(args) => sample_command(&args),
         Command::Schema(args) => schema_command(args),
         Command::Completions { shell } => {

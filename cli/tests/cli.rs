@@ -591,6 +591,8 @@ fn sample_is_deterministic_ndjson_that_check_reads() {
 fn help_documents_the_interface() {
     snapshot("help_check", &["check", "--help"], None, 0);
     snapshot("help", &["--help"], None, 0);
+    snapshot("help_mock", &["mock", "--help"], None, 0);
+    snapshot("help_proxy", &["proxy", "--help"], None, 0);
 }
 
 /// Whether `c` would act on a terminal or reorder what a reader sees: C0 and C1 controls, DEL,
