@@ -494,7 +494,9 @@ async fn enforce_rejects_a_bad_request_without_calling_upstream() {
     .await;
     assert_envelope(&answer, StatusCode::BAD_REQUEST);
     let documented = cloudstorage_contract::openapi::generate()
-        .pointer("/components/responses/ContractError/content/application~1json/example")
+        .pointer(
+            "/components/responses/ContractError/content/application~1json/examples/missing-order-id/value",
+        )
         .cloned();
     assert_eq!(Some(answer.json()), documented);
 

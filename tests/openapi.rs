@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use cloudstorage_contract::{Options, Rule, Severity, Validator, codes, sample};
 use serde_json::{Value, json};
 
 /// The published OpenAPI 3.1 meta-schema; see `tests/vendor/README.md`.
@@ -108,7 +109,9 @@ fn the_components_judge_payloads() {
     );
 
     let documented = document
-        .pointer("/components/responses/ContractError/content/application~1json/example")
+        .pointer(
+            "/components/responses/ContractError/content/application~1json/examples/missing-order-id/value",
+        )
         .expect("the error example");
     assert!(envelope.is_valid(documented));
     assert!(response.is_valid(documented));
@@ -119,4 +122,156 @@ fn the_components_judge_payloads() {
     ] {
         assert!(!envelope.is_valid(&broken), "{broken}");
     }
+}
+
+const POST: &str = "/paths/~1vision~1customer~1cloudstorage~1order~1get/post";
+
+/// The named examples of a media type (`application/json`) at `pointer`, in the document's
+/// order of names (sorted: `Value` keeps members by name).
+fn named_examples<'d>(document: &'d Value, pointer: &str) -> Vec<(&'d String, &'d Value)> {
+    let media = document
+        .pointer(&format!("{pointer}/content/application~1json"))
+        .unwrap_or_else(|| panic!("{pointer}"));
+    assert!(
+        media.get("example").is_none(),
+        "{pointer}: named examples only"
+    );
+    let examples = media["examples"].as_object().expect("an examples map");
+    for (name, example) in examples {
+        let object = example.as_object().expect("an Example Object");
+        assert!(object["summary"].is_string(), "{name}");
+        assert_eq!(object.len(), 2, "{name}: summary and value");
+    }
+    examples
+        .iter()
+        .map(|(name, e)| (name, &e["value"]))
+        .collect()
+}
+
+fn diagnostics(report: &cloudstorage_contract::Report) -> Vec<(Rule, Severity, &str)> {
+    report
+        .diagnostics()
+        .iter()
+        .map(|d| (d.rule(), d.severity(), d.pointer()))
+        .collect()
+}
+
+#[test]
+fn every_named_example_validates_as_documented() {
+    let document = committed();
+    let validator = Validator::new(Options::default()).expect("valid options");
+    let text = |value: &Value| serde_json::to_string(value).expect("JSON");
+
+    let requests = named_examples(&document, &format!("{POST}/requestBody"));
+    let names: Vec<&str> = requests.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["generated", "page"]);
+    for (name, value) in &requests {
+        let report = validator.validate_request(text(value).as_bytes());
+        assert!(
+            report.diagnostics().is_empty(),
+            "{name}: {:?}",
+            diagnostics(&report)
+        );
+    }
+
+    let responses = named_examples(&document, &format!("{POST}/responses/200"));
+    let mut expected: Vec<String> = codes::DOCUMENTED
+        .iter()
+        .map(|c| format!("code-{}", c.code))
+        .chain(["generated".into(), "page".into()])
+        .collect();
+    expected.sort();
+    let names: Vec<&String> = responses.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, expected.iter().collect::<Vec<_>>());
+    for (name, value) in &responses {
+        let report = validator.validate_response(text(value).as_bytes());
+        let found = diagnostics(&report);
+        if name.as_str() == "page" {
+            // The page's `10:00:0`, in both local times: conforming, with that warning. (The
+            // document writes members by name, so `endTime` comes first.)
+            assert!(report.conforms(), "{found:?}");
+            assert_eq!(
+                found,
+                [
+                    (Rule::SingleDigitSeconds, Severity::Warning, "/data/endTime"),
+                    (
+                        Rule::SingleDigitSeconds,
+                        Severity::Warning,
+                        "/data/startTime"
+                    ),
+                ]
+            );
+            assert_eq!(
+                **value,
+                serde_json::from_str::<Value>(sample::PAGE_SUCCESS).unwrap()
+            );
+        } else {
+            assert!(found.is_empty(), "{name}: {found:?}");
+        }
+        if let Some(code) = name.strip_prefix("code-") {
+            let code: i32 = code.parse().expect("a code");
+            let envelope = codes::lookup(code).expect("a documented code").envelope();
+            assert_eq!(
+                **value,
+                serde_json::to_value(envelope).expect("JSON"),
+                "{name}"
+            );
+        }
+    }
+
+    // The generated success answers the generated request.
+    let request = text(
+        requests
+            .iter()
+            .find(|(n, _)| n.as_str() == "generated")
+            .unwrap()
+            .1,
+    );
+    let answer = text(
+        responses
+            .iter()
+            .find(|(n, _)| n.as_str() == "generated")
+            .unwrap()
+            .1,
+    );
+    let exchange = validator.validate_exchange(request.as_bytes(), answer.as_bytes());
+    assert!(exchange.request.diagnostics().is_empty());
+    assert!(
+        exchange.response.diagnostics().is_empty(),
+        "{:?}",
+        diagnostics(&exchange.response)
+    );
+
+    let errors = named_examples(&document, "/components/responses/ContractError");
+    assert_eq!(errors.len(), 1);
+    for (name, value) in errors {
+        let report = validator.validate_response(text(value).as_bytes());
+        assert!(
+            report.diagnostics().is_empty(),
+            "{name}: {:?}",
+            diagnostics(&report)
+        );
+    }
+}
+
+#[test]
+fn the_page_examples_come_first_in_the_committed_text() {
+    // Stoplight Prism's static mock serves an operation's first example: the committed text,
+    // not a `Value`, decides which. An Example Object's members are `summary`, then `value`.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/openapi.json");
+    let text = std::fs::read_to_string(&path).expect("schemas/openapi.json");
+    let lines: Vec<&str> = text.lines().collect();
+    let names: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[1].trim_start().starts_with("\"summary\": "))
+        .filter_map(|w| w[0].trim().strip_suffix(": {"))
+        .map(|name| name.trim_matches('"'))
+        .collect();
+    let codes = codes::DOCUMENTED.iter().map(|c| format!("code-{}", c.code));
+    let expected: Vec<String> = ["missing-order-id", "page", "generated", "page", "generated"]
+        .into_iter()
+        .map(String::from)
+        .chain(codes)
+        .collect();
+    assert_eq!(names, expected);
 }
