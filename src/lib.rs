@@ -85,8 +85,8 @@ pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage, UnknownRule};
 pub use schema::Kind;
 pub use time::{LocalTime, TimeError, UtcTime};
 pub use validate::{
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Engine, Exchange, MAX_DEPTH_CAP,
-    Options, Profile, Validator, check_time_zone,
+    Asked, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Engine, Exchange,
+    MAX_DEPTH_CAP, Options, Profile, Validator, check_time_zone,
 };
 
 #[cfg(feature = "report")]

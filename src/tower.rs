@@ -490,9 +490,9 @@ where
         parts.headers.remove(header::ACCEPT_ENCODING);
     }
     let declared = declared_length(&parts.headers);
-    let (body, request_bytes) = match collect(body, declared, config.max_request_bytes).await {
+    let (body, asked) = match collect(body, declared, config.max_request_bytes).await {
         Collected::Whole { data, trailers } => {
-            let report = config.validator.validate_request(&data);
+            let (report, asked) = config.validator.validate_asked(&data);
             trace.verdicts.request_body = Some(data.clone());
             if enforce && violates(&report) {
                 let status = StatusCode::BAD_REQUEST;
@@ -506,10 +506,7 @@ where
                 return Ok(trace.attach(response));
             }
             trace.note(Kind::Request, Outcome::Checked(report), Action::Forwarded);
-            (
-                ContractBody::replay(data.clone(), trailers, None),
-                Some(data),
-            )
+            (ContractBody::replay(data, trailers, None), Some(asked))
         }
         Collected::TooLarge { prefix, rest } => {
             let limit = config.max_request_bytes;
@@ -561,8 +558,8 @@ where
     let declared = declared_length(&parts.headers);
     let body = match collect(body, declared, config.max_response_bytes).await {
         Collected::Whole { data, trailers } => {
-            let report = match &request_bytes {
-                Some(request) => config.validator.validate_exchange(request, &data).response,
+            let report = match &asked {
+                Some(asked) => config.validator.validate_answer(asked, &data),
                 None => config.validator.validate_response(&data),
             };
             trace.verdicts.response_body = Some(data.clone());

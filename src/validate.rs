@@ -344,12 +344,47 @@ impl Validator {
     /// ```
     pub fn validate_exchange(&self, request: &[u8], response: &[u8]) -> Exchange {
         let (request_report, asked) = self.run(request, Some(Kind::Request), None);
-        let (mut response_report, _) = self.run(response, Some(Kind::Response), Some(&asked));
-        response_report.kind = Some(Kind::Response);
         Exchange {
             request: request_report,
-            response: response_report,
+            response: self.answer(response, &asked),
         }
+    }
+
+    /// Validates a request as [`validate_request`](Self::validate_request) does, and keeps
+    /// what it asked for, so that its response can be judged later with
+    /// [`validate_answer`](Self::validate_answer): an exchange in two halves, for a gateway that
+    /// has the response only after forwarding the request. The request is read once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::{Options, Rule, Validator};
+    ///
+    /// let validator = Validator::new(Options::default())?;
+    /// let request = std::fs::read("examples/page/request.json").unwrap();
+    /// let (report, asked) = validator.validate_asked(&request);
+    /// assert!(report.conforms());
+    /// // ... forward the request, get the response ...
+    /// let response = std::fs::read("examples/page/response-success.json").unwrap();
+    /// let report = validator.validate_answer(&asked, &response);
+    /// assert_eq!(report, validator.validate_exchange(&request, &response).response);
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    pub fn validate_asked(&self, request: &[u8]) -> (Report, Asked) {
+        let (report, facts) = self.run(request, Some(Kind::Request), None);
+        (report, Asked(facts.into_owned()))
+    }
+
+    /// Validates a response to a request judged with [`validate_asked`](Self::validate_asked):
+    /// the same report as [`validate_exchange`](Self::validate_exchange)'s response.
+    pub fn validate_answer(&self, asked: &Asked, response: &[u8]) -> Report {
+        self.answer(response, &asked.0)
+    }
+
+    fn answer(&self, response: &[u8], asked: &Facts<'_>) -> Report {
+        let (mut report, _) = self.run(response, Some(Kind::Response), Some(asked));
+        report.kind = Some(Kind::Response);
+        report
     }
 
     /// Judges one payload with the configured engine; also returns its facts, which an
@@ -506,6 +541,11 @@ fn root_offset(bytes: &[u8]) -> usize {
 /// once, not for every payload.
 static CODE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"code\""));
+
+/// What a request asked for (its `params.iotId` and `params.orderId`), which its response must
+/// answer; from [`Validator::validate_asked`].
+#[derive(Debug)]
+pub struct Asked(Facts<'static>);
 
 /// A request's and its response's reports.
 #[derive(Debug, Clone, PartialEq, Eq)]

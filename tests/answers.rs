@@ -175,3 +175,37 @@ fn the_answer_text_is_pinned() {
         r#"{"id":"450d3c59-3788-4a31-871b-f19914bcfbcd","code":200,"message":null,"localizedMsg":null,"data":{"iotId":"QIuozfUcxRX6frOTO4dK****","identityId":"4ca5op128f53250da8e04f9059f4eeea","commodityCode":"ilopLVCloudResource","specification":"eventResource_7","copies":1,"price":"30.00","userName":"carol.ivan@example.com","userId":"4ca5op128f53250da8e04f9059f4eeea","orderId":"20200731124115****","outOrderNo":"202428162923284","status":0,"paymentStatus":1,"recordType":2,"orderType":0,"startTime":"2023-06-18 22:53:23","endTime":"2023-07-19 22:53:23","startTimeUTC":"2023-06-19T03:53:23Z","endTimeUTC":"2023-07-20T03:53:23Z","preConsume":2137089}}"#
     );
 }
+
+/// The exchange in two halves (`validate_asked`, then `validate_answer`) judges every response
+/// as `validate_exchange` does, on both engines: answers, near misses, and requests that are
+/// themselves broken.
+#[test]
+fn an_exchange_in_two_halves_is_the_same_exchange() {
+    for validator in validators() {
+        for seed in 0..300 {
+            let requests = [
+                sample::conforming(Kind::Request, seed).text,
+                sample::near_miss(Kind::Request, seed).text,
+            ];
+            let responses = [
+                sample::answer(seed, "QIuozfUcxRX6frOTO4dK0001", "order-1").text,
+                sample::conforming(Kind::Response, seed).text,
+                sample::near_miss(Kind::Response, seed).text,
+            ];
+            for request in &requests {
+                let (report, asked) = validator.validate_asked(request.as_bytes());
+                assert_eq!(report, validator.validate_request(request.as_bytes()));
+                for response in &responses {
+                    let whole =
+                        validator.validate_exchange(request.as_bytes(), response.as_bytes());
+                    assert_eq!(whole.request, report);
+                    assert_eq!(
+                        validator.validate_answer(&asked, response.as_bytes()),
+                        whole.response,
+                        "{request}\n{response}"
+                    );
+                }
+            }
+        }
+    }
+}
