@@ -111,10 +111,8 @@ pub(crate) async fn serve<S, F>(
         };
         let _ = stream.set_nodelay(true);
         let service = service.clone();
-        let connection = builder.serve_connection(
-            TokioIo::new(stream),
-            hyper::service::service_fn(service),
-        );
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), hyper::service::service_fn(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = connection.await;

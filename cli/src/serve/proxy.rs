@@ -276,12 +276,12 @@ impl Proxy {
             Vec::new()
         };
         let mut service = self.service.clone();
-        let response = match tokio::time::timeout(self.deadline, service.call(request)).await {
+        let mut response = match tokio::time::timeout(self.deadline, service.call(request)).await {
             Ok(Ok(response)) => response.map(|body| body.map_err(BoxError::from).boxed()),
             Ok(Err(never)) => match never {},
             Err(_) => too_slow(),
         };
-        let Some(verdicts) = response.extensions().get::<Verdicts>().cloned() else {
+        let Some(verdicts) = response.extensions_mut().remove::<Verdicts>() else {
             self.metrics.answer(response.status().as_u16());
             return response;
         };
