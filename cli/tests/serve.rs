@@ -22,7 +22,7 @@ const IOT_TOKEN: &str = "IOT-SECRET-5d1e";
 struct Server {
     child: Child,
     addr: SocketAddr,
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -52,8 +52,18 @@ impl Server {
         Server {
             child,
             addr,
-            _stdout: stdout,
+            stdout,
         }
+    }
+
+    /// The address on the next stdout line, `WHAT on http://ADDR`.
+    fn next_addr(&mut self, what: &str) -> SocketAddr {
+        let mut line = String::new();
+        let _ = self.stdout.read_line(&mut line);
+        line.trim()
+            .strip_prefix(&format!("{what} on http://"))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no `{what} on` line: {line:?}"))
     }
 
     fn url(&self) -> String {
@@ -126,6 +136,20 @@ fn call(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).expect("write");
     stream.write_all(body).expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the answer");
+    parse(&raw)
+}
+
+/// A request head that declares a body of `length` bytes and sends none: a server over its
+/// limit answers from the head alone (sending the body would race its close).
+fn declared(addr: SocketAddr, length: usize) -> Answer {
+    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    let head = format!(
+        "POST {ORDER_GET} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("write");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read the answer");
     parse(&raw)
@@ -346,8 +370,7 @@ fn mock_refuses_what_breaks_the_contract() {
     );
     assert_eq!(text.status, 415);
 
-    let huge = vec![b' '; 2 * 1024 * 1024];
-    let over = post(mock.addr, ORDER_GET, &[], &huge);
+    let over = declared(mock.addr, 2 * 1024 * 1024);
     assert_eq!(over.status, 413);
 
     // After all that, it still answers.
@@ -435,6 +458,53 @@ fn enforce_refuses_bad_requests_and_bad_answers() {
         &asked,
     );
     assert_eq!(warned.status, 200);
+
+    // Compressed and oversize requests, refused before upstream.
+    let gzip = post(
+        proxy.addr,
+        ORDER_GET,
+        &[("Content-Encoding", "gzip")],
+        b"\x1f\x8b\x08",
+    );
+    assert_eq!(
+        (gzip.status, gzip.json()["code"].clone()),
+        (415, json!(415))
+    );
+    let over = declared(proxy.addr, 2 * 1024 * 1024);
+    assert_eq!(
+        (over.status, over.json()["code"].clone()),
+        (413, json!(413))
+    );
+    assert_eq!(post(proxy.addr, ORDER_GET, &[], &asked).status, 200);
+}
+
+#[test]
+fn metrics_count_calls_verdicts_and_findings() {
+    let mock = mock();
+    let mut proxy = proxy(&mock.url(), &["--metrics", "127.0.0.1:0"]);
+    let metrics = proxy.next_addr("metrics");
+    let asked = request("dev-1", "order-7");
+    post(proxy.addr, ORDER_GET, &[], &asked);
+    post(
+        proxy.addr,
+        ORDER_GET,
+        &[("Prefer", "rule=wrong-type")],
+        &asked,
+    );
+    post(proxy.addr, "/elsewhere", &[], b"");
+    let text = call(metrics, "GET", "/metrics", &[], b"");
+    assert_eq!(text.status, 200);
+    let text = String::from_utf8_lossy(&text.body).into_owned();
+    for line in [
+        "cloudstorage_contract_calls_total{route=\"order/get\"} 2",
+        "cloudstorage_contract_calls_total{route=\"other\"} 1",
+        "cloudstorage_contract_verdicts_total{kind=\"request\",verdict=\"conforms\"} 2",
+        "cloudstorage_contract_verdicts_total{kind=\"response\",verdict=\"violates\"} 1",
+        "cloudstorage_contract_findings_total{rule=\"wrong-type\",severity=\"error\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert_eq!(call(metrics, "GET", "/other", &[], b"").status, 404);
 }
 
 #[test]

@@ -125,21 +125,30 @@ impl Mock {
         if let Some(refusal) = unreadable_media(request.headers()) {
             return refusal;
         }
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let over = |limit: usize| {
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                413,
+                &format!("the request body is over the mock's limit of {limit} bytes"),
+                &format!("请求体超过上限 {limit} 字节"),
+            )
+        };
+        // A declared length over the limit is refused before a byte of the body is read.
+        if declared.is_some_and(|n| n > self.max_body_bytes as u64) {
+            return over(self.max_body_bytes);
+        }
         let bytes = match Limited::new(request.into_body(), self.max_body_bytes)
             .collect()
             .await
         {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    413,
-                    &format!(
-                        "the request body is over the mock's limit of {} bytes",
-                        self.max_body_bytes
-                    ),
-                    &format!("请求体超过上限 {} 字节", self.max_body_bytes),
-                );
+                return over(self.max_body_bytes);
             }
             Err(_) => {
                 return refuse(

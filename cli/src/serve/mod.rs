@@ -30,7 +30,8 @@ pub(crate) struct Common {
     /// `listening on http://ADDR`.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Serve `GET /metrics` (Prometheus text) on this address.
+    /// Serve `GET /metrics` (Prometheus text) on this address; port 0 picks a free one, and the
+    /// second line on stdout is `metrics on http://ADDR`.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
     /// Write the JSON log lines to PATH (appended) instead of stderr.
@@ -189,14 +190,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))
 }
 
-/// Serves `GET /metrics` on `addr` until `stop` completes.
+/// Serves `GET /metrics` on `listener` until `stop` completes.
 async fn serve_metrics(
-    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
     metrics: Arc<metrics::Metrics>,
     limits: listen::Limits,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<(), Error> {
-    let listener = listen::bind(addr).await?;
+) {
     let service = move |request: http::Request<hyper::body::Incoming>| {
         let metrics = Arc::clone(&metrics);
         async move {
@@ -217,7 +217,34 @@ async fn serve_metrics(
         }
     };
     listen::serve(listener, service, limits, stopped(stop)).await;
-    Ok(())
+}
+
+/// Binds `--metrics`, if given: before the first line is printed, so that a bad address fails
+/// the start.
+async fn bind_metrics(addr: Option<SocketAddr>) -> Result<Option<tokio::net::TcpListener>, Error> {
+    match addr {
+        Some(addr) => listen::bind(addr).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Announces the metrics listener on the second stdout line and serves it.
+fn spawn_metrics(
+    listener: Option<tokio::net::TcpListener>,
+    metrics: &Arc<metrics::Metrics>,
+    limits: listen::Limits,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+    let Some(listener) = listener else {
+        return Ok(None);
+    };
+    listen::announce(&listener, "metrics")?;
+    Ok(Some(tokio::spawn(serve_metrics(
+        listener,
+        Arc::clone(metrics),
+        limits,
+        stop.clone(),
+    ))))
 }
 
 /// Completes when the watched flag turns true (or its sender is gone).
@@ -233,16 +260,10 @@ pub(crate) fn mock(args: &MockArgs) -> Result<(), Error> {
     let limits = args.common.limits();
     runtime()?.block_on(async {
         let listener = listen::bind(args.common.listen).await?;
+        let metrics_listener = bind_metrics(args.common.metrics).await?;
         let (stop, watch) = tokio::sync::watch::channel(false);
-        let metrics_task = args.common.metrics.map(|addr| {
-            tokio::spawn(serve_metrics(
-                addr,
-                Arc::clone(&metrics),
-                limits,
-                watch.clone(),
-            ))
-        });
         listen::announce(&listener, "listening")?;
+        let metrics_task = spawn_metrics(metrics_listener, &metrics, limits, &watch)?;
         let mock = Arc::new(mock::Mock {
             validator,
             seed: args.seed,
@@ -292,16 +313,10 @@ pub(crate) fn proxy(args: &ProxyArgs) -> Result<(), Error> {
             .max_request_bytes(args.common.max_body_bytes)
             .max_response_bytes(args.common.max_body_bytes);
         let listener = listen::bind(args.common.listen).await?;
+        let metrics_listener = bind_metrics(args.common.metrics).await?;
         let (stop, watch) = tokio::sync::watch::channel(false);
-        let metrics_task = args.common.metrics.map(|addr| {
-            tokio::spawn(serve_metrics(
-                addr,
-                Arc::clone(&metrics),
-                limits,
-                watch.clone(),
-            ))
-        });
         listen::announce(&listener, "listening")?;
+        let metrics_task = spawn_metrics(metrics_listener, &metrics, limits, &watch)?;
         let proxy = Arc::new(proxy::Proxy {
             service: tower_layer::Layer::layer(&layer, forward),
             log,
