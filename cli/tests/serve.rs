@@ -783,3 +783,39 @@ fn an_https_upstream_trusted_through_ca() {
             .is_some_and(|m| m.contains("certificate"))
     );
 }
+
+#[test]
+fn idle_and_slow_clients_cannot_hold_the_server() {
+    // Four connection slots, all taken by clients that send nothing; the header timeout
+    // frees them, and a real call is answered.
+    let mock = Server::start(&[
+        "mock",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-connections",
+        "4",
+        "--idle-timeout",
+        "1",
+    ]);
+    let idle: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(mock.addr).expect("connect"))
+        .collect();
+    // A slow client: half a head, then nothing.
+    let mut slow = TcpStream::connect(mock.addr).expect("connect");
+    let _ = slow.write_all(b"POST /vision/customer/cloudstorage/order/get HTTP/1.1\r\nHost: x\r\n");
+    let started = Instant::now();
+    let answer = post(mock.addr, ORDER_GET, &[], &request("dev-1", "order-7"));
+    assert_eq!(answer.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The idle ones were closed by the server.
+    for mut stream in idle {
+        stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+        let mut buffer = [0u8; 64];
+        assert!(matches!(stream.read(&mut buffer), Ok(0) | Err(_)));
+    }
+    drop(slow);
+}
