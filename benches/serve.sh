@@ -101,7 +101,7 @@ fi
 # One measurement: `name url` -> appends "rps p99" to $work/serve-NAME.runs.
 measure() {
     "$load" "$2" "$connections" "$seconds" |
-        python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["rps"], r["p99_ms"], r["errors"])' \
+        python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["rps"], r["p99_ms"], r["errors"], ",".join(f"{k}:{v}" for k, v in r["statuses"].items()))' \
             >>"$work/serve-$1.runs"
 }
 
@@ -129,9 +129,10 @@ for t in targets:
         "rps": statistics.median(float(r[0]) for r in rows),
         "p99": statistics.median(float(r[1]) for r in rows),
         "errors": sum(int(r[2]) for r in rows),
+        "statuses": rows[-1][3] if len(rows[-1]) > 3 else "",
     }
 print(f"{connections} connections, {seconds} s per run, medians of {rounds} rounds")
-print(f"{'target':<34} {'requests/s':>11} {'p99 ms':>8} {'errors':>7}")
+print(f"{'target':<34} {'requests/s':>11} {'p99 ms':>8} {'errors':>7}  statuses (last run)")
 names = {
     "direct": "mock, directly",
     "enforce": "proxy --mode enforce -> mock",
@@ -141,7 +142,7 @@ names = {
 }
 for t in targets:
     r = runs[t]
-    print(f"{names[t]:<34} {r['rps']:>11.0f} {r['p99']:>8.2f} {r['errors']:>7}")
+    print(f"{names[t]:<34} {r['rps']:>11.0f} {r['p99']:>8.2f} {r['errors']:>7}  {r['statuses']}")
 def ratio(a, b, label):
     if a in runs and b in runs:
         print(f"{label:<50} {runs[a]['rps'] / runs[b]['rps']:.2f}x")

@@ -252,93 +252,85 @@ async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
+/// Binds `--listen` (and `--metrics`), prints the first line, and serves `handle` until SIGINT
+/// or SIGTERM, then lets the calls in flight finish.
+async fn run<H, F>(common: &Common, metrics: &Arc<metrics::Metrics>, handle: H) -> Result<(), Error>
+where
+    H: Fn(http::Request<hyper::body::Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = http::Response<listen::Body>> + Send + 'static,
+{
+    let limits = common.limits();
+    let listener = listen::bind(common.listen).await?;
+    let metrics_listener = bind_metrics(common.metrics).await?;
+    let (stop, watch) = tokio::sync::watch::channel(false);
+    listen::announce(&listener, "listening")?;
+    let metrics_task = spawn_metrics(metrics_listener, metrics, limits, &watch)?;
+    let service = move |request| {
+        let answer = handle(request);
+        async move { Ok(answer.await) }
+    };
+    listen::serve(listener, service, limits, listen::signal()).await;
+    let _ = stop.send(true);
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
 /// `mock`: runs until SIGINT or SIGTERM.
 pub(crate) fn mock(args: &MockArgs) -> Result<(), Error> {
-    let validator = args.common.validator()?;
-    let log = Arc::new(log::Log::open(args.common.log.as_deref())?);
     let metrics = Arc::new(metrics::Metrics::default());
-    let limits = args.common.limits();
-    runtime()?.block_on(async {
-        let listener = listen::bind(args.common.listen).await?;
-        let metrics_listener = bind_metrics(args.common.metrics).await?;
-        let (stop, watch) = tokio::sync::watch::channel(false);
-        listen::announce(&listener, "listening")?;
-        let metrics_task = spawn_metrics(metrics_listener, &metrics, limits, &watch)?;
-        let mock = Arc::new(mock::Mock {
-            validator,
-            seed: args.seed,
-            calls: AtomicU64::new(0),
-            max_body_bytes: args.common.max_body_bytes,
-            log,
-            metrics,
-        });
-        let service = move |request| {
-            let mock = Arc::clone(&mock);
-            async move { Ok(mock.handle(request).await) }
-        };
-        listen::serve(listener, service, limits, listen::signal()).await;
-        let _ = stop.send(true);
-        if let Some(task) = metrics_task {
-            let _ = task.await;
-        }
-        Ok(())
-    })
+    let mock = Arc::new(mock::Mock {
+        validator: args.common.validator()?,
+        seed: args.seed,
+        calls: AtomicU64::new(0),
+        max_body_bytes: args.common.max_body_bytes,
+        log: Arc::new(log::Log::open(args.common.log.as_deref())?),
+        metrics: Arc::clone(&metrics),
+    });
+    runtime()?.block_on(run(&args.common, &metrics, move |request| {
+        let mock = Arc::clone(&mock);
+        async move { mock.handle(request).await }
+    }))
 }
 
 /// `proxy`: runs until SIGINT or SIGTERM, then closes the recording.
 pub(crate) fn proxy(args: &ProxyArgs) -> Result<(), Error> {
-    let validator = args.common.validator()?;
-    let log = Arc::new(log::Log::open(args.common.log.as_deref())?);
     let metrics = Arc::new(metrics::Metrics::default());
-    let limits = args.common.limits();
     let recorder = args
         .record
         .as_deref()
         .map(|path| record::Recorder::open(path, args.record_credentials))
         .transpose()?;
-    let runtime = runtime()?;
-    let served: Result<(), Error> = runtime.block_on(async {
-        let forward = proxy::Forward::new(proxy::Upstream {
-            base: args.upstream.clone(),
-            connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-            response_timeout: Duration::from_secs(args.timeout.max(1)),
-            ca: args.ca.clone(),
-        })?;
-        let mode = match args.mode {
+    let forward = proxy::Forward::new(proxy::Upstream {
+        base: args.upstream.clone(),
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        response_timeout: Duration::from_secs(args.timeout.max(1)),
+        ca: args.ca.clone(),
+    })?;
+    let layer = ContractLayer::new(args.common.validator()?)
+        .mode(match args.mode {
             ModeArg::Observe => Mode::Observe,
             ModeArg::Enforce => Mode::Enforce,
-        };
-        let layer = ContractLayer::new(validator)
-            .mode(mode)
-            .max_request_bytes(args.common.max_body_bytes)
-            .max_response_bytes(args.common.max_body_bytes);
-        let listener = listen::bind(args.common.listen).await?;
-        let metrics_listener = bind_metrics(args.common.metrics).await?;
-        let (stop, watch) = tokio::sync::watch::channel(false);
-        listen::announce(&listener, "listening")?;
-        let metrics_task = spawn_metrics(metrics_listener, &metrics, limits, &watch)?;
-        let proxy = Arc::new(proxy::Proxy {
-            service: tower_layer::Layer::layer(&layer, forward),
-            log,
-            metrics,
-            record: recorder.as_ref().map(record::Recorder::sender),
-            keep_credentials: args.record_credentials,
-            // Reading the request, the upstream's answer and its body: a little more than
-            // the upstream's own timeout.
-            deadline: Duration::from_secs(args.timeout.max(1) + 5),
-            calls: AtomicU64::new(0),
-        });
-        let service = move |request| {
-            let proxy = Arc::clone(&proxy);
-            async move { Ok(proxy.handle(request).await) }
-        };
-        listen::serve(listener, service, limits, listen::signal()).await;
-        let _ = stop.send(true);
-        if let Some(task) = metrics_task {
-            let _ = task.await;
-        }
-        Ok(())
+        })
+        .max_request_bytes(args.common.max_body_bytes)
+        .max_response_bytes(args.common.max_body_bytes);
+    let proxy = Arc::new(proxy::Proxy {
+        service: tower_layer::Layer::layer(&layer, forward),
+        log: Arc::new(log::Log::open(args.common.log.as_deref())?),
+        metrics: Arc::clone(&metrics),
+        record: recorder.as_ref().map(record::Recorder::sender),
+        keep_credentials: args.record_credentials,
+        // Reading the request, the upstream's answer and its body: a little more than the
+        // upstream's own timeout.
+        deadline: Duration::from_secs(args.timeout.max(1) + 5),
+        calls: AtomicU64::new(0),
     });
+    let runtime = runtime()?;
+    let served = runtime.block_on(run(&args.common, &metrics, move |request| {
+        let proxy = Arc::clone(&proxy);
+        async move { proxy.handle(request).await }
+    }));
     // Every handler is gone with the runtime: the writer drains the channel, then closes.
     drop(runtime);
     let recorded = recorder.map(record::Recorder::close).transpose()?;
