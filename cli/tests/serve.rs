@@ -43,6 +43,7 @@ impl Server {
         let addr = line
             .trim()
             .strip_prefix("listening on http://")
+            .or_else(|| line.trim().strip_prefix("listening on https://"))
             .and_then(|a| a.parse().ok());
         let Some(addr) = addr.filter(|_| read.is_ok()) else {
             let _ = child.kill();
@@ -818,4 +819,59 @@ fn idle_and_slow_clients_cannot_hold_the_server() {
         assert!(matches!(stream.read(&mut buffer), Ok(0) | Err(_)));
     }
     drop(slow);
+}
+
+#[test]
+fn https_listening_for_mock_and_proxy() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let dir = temp("listen-tls");
+    let ca_key = KeyPair::generate().expect("key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let issuer = Issuer::from_params(&ca_params, &ca_key);
+    let leaf_key = KeyPair::generate().expect("key");
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .expect("params")
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf");
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf-8").to_owned()
+    };
+    let (ca, cert, key) = (
+        write("ca.pem", ca.pem()),
+        write("cert.pem", leaf.pem()),
+        write("key.pem", leaf_key.serialize_pem()),
+    );
+    let mock = Server::start(&[
+        "mock",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    // The proxy, a client that trusts the CA, reaches the mock over HTTPS.
+    let upstream = format!("https://localhost:{}", mock.addr.port());
+    let proxy = proxy(&upstream, &["--ca", &ca]);
+    let asked = request("dev-1", "order-7");
+    let answer = post(proxy.addr, ORDER_GET, &[], &asked);
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert_eq!(response_rules(&asked, &answer.body), []);
+    // Plain HTTP to the TLS listener gets no answer, and the listener goes on.
+    let mut plain = TcpStream::connect(mock.addr).expect("connect");
+    plain.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    let _ = plain.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut raw = Vec::new();
+    let _ = plain.read_to_end(&mut raw);
+    assert!(!raw.starts_with(b"HTTP/1.1 200"));
+    assert_eq!(post(proxy.addr, ORDER_GET, &[], &asked).status, 200);
 }

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 use cloudstorage_contract::Error;
 
@@ -58,22 +60,25 @@ pub(crate) async fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
         .map_err(|e| Error::usage(format!("cannot listen on {addr}: {e}")))
 }
 
-/// Prints `listening on http://ADDR` as the first line on stdout, for scripts and tests.
-pub(crate) fn announce(listener: &TcpListener, what: &str) -> Result<SocketAddr, Error> {
+/// Prints `WHAT on http://ADDR` (`https` with TLS) on stdout: the first line is
+/// `listening on ...`, for scripts and tests.
+pub(crate) fn announce(listener: &TcpListener, what: &str, tls: bool) -> Result<SocketAddr, Error> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("<listener>", e))?;
+    let scheme = if tls { "https" } else { "http" };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{what} on http://{addr}")
+    writeln!(out, "{what} on {scheme}://{addr}")
         .and_then(|()| out.flush())
         .map_err(|e| Error::io("<stdout>", e))?;
     Ok(addr)
 }
 
-/// Serves `service` on `listener` until `shutdown` completes, then lets the calls in flight
-/// finish within the grace period.
+/// Serves `service` on `listener` (over TLS with `tls`) until `shutdown` completes, then lets
+/// the calls in flight finish within the grace period.
 pub(crate) async fn serve<S, F>(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     service: S,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
@@ -110,17 +115,61 @@ pub(crate) async fn serve<S, F>(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = service.clone();
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), hyper::service::service_fn(service));
-        let connection = graceful.watch(connection);
+        let service = hyper::service::service_fn(service.clone());
+        let Some(tls) = &tls else {
+            let connection =
+                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(slot);
+            });
+            continue;
+        };
+        // The handshake runs on the connection's own task, bounded like a request head, so
+        // that a client that never finishes it holds its slot only that long.
+        let (tls, builder, watcher) = (tls.clone(), builder.clone(), graceful.watcher());
+        let timeout = limits.header_timeout;
         tokio::spawn(async move {
-            let _ = connection.await;
+            if let Ok(Ok(stream)) = tokio::time::timeout(timeout, tls.accept(stream)).await {
+                let connection = builder.serve_connection(TokioIo::new(stream), service);
+                let _ = watcher.watch(connection).await;
+            }
             drop(slot);
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(limits.grace, graceful.shutdown()).await;
+}
+
+/// The TLS acceptor for `--tls-cert` and `--tls-key` (PEM files): the certificate chain, leaf
+/// first, and its private key. HTTP/1.1 only.
+pub(crate) fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, Error> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let shown =
+        |path: &Path| cloudstorage_contract::terminal::escape(&path.to_string_lossy()).into_owned();
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| Error::usage(format!("`--tls-cert {}`: {e}", shown(cert))))?;
+    if chain.is_empty() {
+        return Err(Error::usage(format!(
+            "`--tls-cert {}`: no PEM certificate in the file",
+            shown(cert)
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| Error::usage(format!("`--tls-key {}`: {e}", shown(key))))?;
+    // ring, as for the proxy's client (see `proxy::tls_config`).
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::internal(format!("TLS: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| Error::usage(format!("`--tls-cert`/`--tls-key`: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Completes on the first SIGINT or SIGTERM (Ctrl-C elsewhere).

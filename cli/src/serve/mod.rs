@@ -34,6 +34,12 @@ pub(crate) struct Common {
     /// second line on stdout is `metrics on http://ADDR`.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
+    /// Listen over TLS (HTTPS) with this certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Write the JSON log lines to PATH (appended) instead of stderr.
     #[arg(long, value_name = "PATH")]
     log: Option<PathBuf>,
@@ -216,7 +222,7 @@ async fn serve_metrics(
             Ok::<_, std::convert::Infallible>(response)
         }
     };
-    listen::serve(listener, service, limits, stopped(stop)).await;
+    listen::serve(listener, None, service, limits, stopped(stop)).await;
 }
 
 /// Binds `--metrics`, if given: before the first line is printed, so that a bad address fails
@@ -238,7 +244,7 @@ fn spawn_metrics(
     let Some(listener) = listener else {
         return Ok(None);
     };
-    listen::announce(&listener, "metrics")?;
+    listen::announce(&listener, "metrics", false)?;
     Ok(Some(tokio::spawn(serve_metrics(
         listener,
         Arc::clone(metrics),
@@ -260,16 +266,20 @@ where
     F: std::future::Future<Output = http::Response<listen::Body>> + Send + 'static,
 {
     let limits = common.limits();
+    let tls = match (&common.tls_cert, &common.tls_key) {
+        (Some(cert), Some(key)) => Some(listen::tls_acceptor(cert, key)?),
+        _ => None,
+    };
     let listener = listen::bind(common.listen).await?;
     let metrics_listener = bind_metrics(common.metrics).await?;
     let (stop, watch) = tokio::sync::watch::channel(false);
-    listen::announce(&listener, "listening")?;
+    listen::announce(&listener, "listening", tls.is_some())?;
     let metrics_task = spawn_metrics(metrics_listener, metrics, limits, &watch)?;
     let service = move |request| {
         let answer = handle(request);
         async move { Ok(answer.await) }
     };
-    listen::serve(listener, service, limits, listen::signal()).await;
+    listen::serve(listener, tls, service, limits, listen::signal()).await;
     let _ = stop.send(true);
     if let Some(task) = metrics_task {
         let _ = task.await;
