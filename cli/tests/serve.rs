@@ -875,3 +875,33 @@ fn https_listening_for_mock_and_proxy() {
     assert!(!raw.starts_with(b"HTTP/1.1 200"));
     assert_eq!(post(proxy.addr, ORDER_GET, &[], &asked).status, 200);
 }
+
+#[test]
+fn an_unreachable_upstream_is_not_recorded_as_its_answer() {
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let dir = temp("unreachable");
+    let (record, log) = (dir.join("calls.ndjson"), dir.join("verdicts.ndjson"));
+    let proxy = proxy(
+        &closed_url,
+        &[
+            "--record",
+            record.to_str().expect("utf-8"),
+            "--log",
+            log.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        post(proxy.addr, ORDER_GET, &[], &request("d", "o")).status,
+        502
+    );
+    assert_eq!(proxy.terminate(), 0);
+    // The request, and no response: upstream never answered.
+    let recorded = std::fs::read_to_string(&record).expect("the recording");
+    assert_eq!(recorded.lines().count(), 1, "{recorded}");
+    assert!(recorded.contains("\"params\""));
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    assert_eq!(logged.lines().count(), 1, "{logged}");
+    assert!(logged.contains("\"kind\":\"request\""), "{logged}");
+}

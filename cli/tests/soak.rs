@@ -463,7 +463,7 @@ fn enforce_proxy_under_load_loses_nothing_and_stays_flat() {
     assert_eq!(proxy.terminate(), 0, "the proxy's exit code");
     drop(mock);
 
-    // One request line per call, each call's own; one response line per call answered.
+    // One request line per call, each call's own; one response line per upstream answer.
     let sent: HashSet<&str> = tallies
         .iter()
         .flat_map(|t| t.order_ids.iter().map(String::as_str))
@@ -474,7 +474,8 @@ fn enforce_proxy_under_load_loses_nothing_and_stays_flat() {
     let mut recorded_ids = HashSet::new();
     for line in BufReader::new(file).lines() {
         let line = line.expect("a line of the recording");
-        let value: Value = serde_json::from_str(&line).expect("a JSON line");
+        // A broken upstream answer may not be JSON at all: only requests must parse.
+        let value: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         if value.get("params").is_some() {
             recorded_requests += 1;
             let id = value["params"]["orderId"].as_str().unwrap_or_default();
@@ -486,7 +487,6 @@ fn enforce_proxy_under_load_loses_nothing_and_stays_flat() {
             );
         } else {
             recorded_responses += 1;
-            assert_eq!(value["code"], 200, "{line}");
         }
     }
     eprintln!(
@@ -494,9 +494,12 @@ fn enforce_proxy_under_load_loses_nothing_and_stays_flat() {
         recording.display()
     );
     assert_eq!(recorded_requests, calls, "one request line per call");
+    // Every upstream answer is recorded, the broken ones the proxy refused included: they
+    // are what a recording is for.
     assert_eq!(
-        recorded_responses, answered,
-        "one response line per answer passed on"
+        recorded_responses,
+        answered + refused,
+        "one response line per upstream answer"
     );
     // A recording of a long run is large: kept only when the test fails.
     let _ = std::fs::remove_dir_all(&dir);

@@ -236,11 +236,17 @@ fn unreachable_upstream(error: &hyper_util::client::legacy::Error) -> Response<B
     )
 }
 
+/// Marks an answer the proxy made itself in place of upstream's (502, 504), so that the layer's
+/// verdict on it is not taken for upstream's.
+#[derive(Debug, Clone, Copy)]
+struct OwnAnswer;
+
 /// The proxy's own answer in the platform's error envelope, `code` the HTTP status.
 pub(crate) fn own_answer(status: StatusCode, message: &str, localized: &str) -> Response<Body> {
     let envelope = Envelope::failure(i32::from(status.as_u16()), message, localized);
     let body = serde_json::to_vec(&envelope).unwrap_or_default();
     let mut response = Response::new(full(body));
+    response.extensions_mut().insert(OwnAnswer);
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -285,9 +291,13 @@ impl Proxy {
             self.metrics.answer(response.status().as_u16());
             return response;
         };
+        // Upstream unreachable or too slow: the response the layer judged is the proxy's own.
+        let own = response.extensions().get::<OwnAnswer>().is_some();
         let label = bounded(uri.path());
         for inspection in verdicts.inspections() {
-            self.log_verdict(&label, number, inspection, &verdicts);
+            if !(own && inspection.kind == cloudstorage_contract::Kind::Response) {
+                self.log_verdict(&label, number, inspection, &verdicts);
+            }
         }
         let (mut parts, mut body) = response.into_parts();
         if let Some(value) = findings::value(&verdicts)
@@ -327,7 +337,8 @@ impl Proxy {
                     status: parts.status.as_u16(),
                     headers: header_list(&parts.headers, true),
                     body: answer_body,
-                    from_upstream: verdicts.response_body.is_some() && !refused,
+                    from_upstream: verdicts.response_body.is_some() && !own,
+                    answered_by_proxy: refused || own,
                 }),
             };
             // Waits while the writer is behind: nothing recorded is dropped.

@@ -49,9 +49,12 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Bytes,
-    /// Whether upstream sent it (`false`: the proxy's own answer, upstream not called or its
-    /// answer refused).
+    /// Whether `body` is what upstream sent (`false`: the proxy's own answer, upstream not
+    /// called, unreachable or too slow).
     pub(crate) from_upstream: bool,
+    /// Whether the client got the proxy's own answer (a refusal, a 502 or a 504) rather than
+    /// upstream's.
+    pub(crate) answered_by_proxy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,7 +304,7 @@ fn har_entry(exchange: &Exchange) -> Value {
                 "redirectURL": "",
                 "headersSize": -1,
                 "bodySize": answer.body.len(),
-                "_answeredBy": if answer.from_upstream { "upstream" } else { "proxy" },
+                "_answeredBy": if answer.answered_by_proxy { "proxy" } else { "upstream" },
             })
         }
         None => json!({
