@@ -290,23 +290,29 @@ where
 /// `mock`: runs until SIGINT or SIGTERM.
 pub(crate) fn mock(args: &MockArgs) -> Result<(), Error> {
     let metrics = Arc::new(metrics::Metrics::default());
+    let log = Arc::new(log::Log::open(args.common.log.as_deref())?);
     let mock = Arc::new(mock::Mock {
         validator: args.common.validator()?,
         seed: args.seed,
         calls: AtomicU64::new(0),
         max_body_bytes: args.common.max_body_bytes,
-        log: Arc::new(log::Log::open(args.common.log.as_deref())?),
+        log: Arc::clone(&log),
         metrics: Arc::clone(&metrics),
     });
-    runtime()?.block_on(run(&args.common, &metrics, move |request| {
+    let runtime = runtime()?;
+    let served = runtime.block_on(run(&args.common, &metrics, move |request| {
         let mock = Arc::clone(&mock);
         async move { mock.handle(request).await }
-    }))
+    }));
+    drop(runtime);
+    log.close();
+    served
 }
 
 /// `proxy`: runs until SIGINT or SIGTERM, then closes the recording.
 pub(crate) fn proxy(args: &ProxyArgs) -> Result<(), Error> {
     let metrics = Arc::new(metrics::Metrics::default());
+    let log = Arc::new(log::Log::open(args.common.log.as_deref())?);
     let recorder = args
         .record
         .as_deref()
@@ -327,7 +333,7 @@ pub(crate) fn proxy(args: &ProxyArgs) -> Result<(), Error> {
         .max_response_bytes(args.common.max_body_bytes);
     let proxy = Arc::new(proxy::Proxy {
         service: tower_layer::Layer::layer(&layer, forward),
-        log: Arc::new(log::Log::open(args.common.log.as_deref())?),
+        log: Arc::clone(&log),
         metrics: Arc::clone(&metrics),
         record: recorder.as_ref().map(record::Recorder::sender),
         keep_credentials: args.record_credentials,
@@ -343,6 +349,7 @@ pub(crate) fn proxy(args: &ProxyArgs) -> Result<(), Error> {
     }));
     // Every handler is gone with the runtime: the writer drains the channel, then closes.
     drop(runtime);
+    log.close();
     let recorded = recorder.map(record::Recorder::close).transpose()?;
     served?;
     if let (Some(count), Some(path)) = (recorded, &args.record) {
