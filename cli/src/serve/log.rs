@@ -1,17 +1,18 @@
 //! `--log PATH` (or stderr): one JSON line per event, written whole by a writer thread.
 //!
-//! Handlers serialize their line and hand it over a bounded channel; the writer writes what it
-//! has in one go and flushes, so a busy server makes one write for many lines rather than one
-//! per line, and a line is out as soon as the writer is idle. When the channel is full the
-//! handler waits: no line is dropped. Everything from the network reaches a line only as
-//! JSON-escaped text, cut to a bounded length; bodies and credentials never do.
+//! Handlers serialize their line and append it to a shared buffer; the writer thread takes the
+//! whole buffer every [`INTERVAL`] (or as soon as it holds [`BATCH`] bytes) and writes it in one
+//! go. A busy server thus makes one write, and no thread switch, for many lines rather than one
+//! per line, and a line is out within the interval. When the buffer is over [`MAX_PENDING`]
+//! bytes, handlers wait for the writer: no line is dropped. Everything from the network reaches
+//! a line only as JSON-escaped text, cut to a bounded length; bodies and credentials never do.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -20,12 +21,29 @@ use cloudstorage_contract::Error;
 /// The longest text from the network a line carries (a path, a query), in bytes.
 pub(crate) const MAX_SHOWN: usize = 512;
 
-/// Lines that may wait for the writer.
-const QUEUE: usize = 8192;
+/// How long a line may wait for the writer.
+const INTERVAL: Duration = Duration::from_millis(20);
+/// A buffer this full is written at once.
+const BATCH: usize = 64 * 1024;
+/// A buffer this full makes handlers wait.
+const MAX_PENDING: usize = 8 * 1024 * 1024;
 
-/// The log: a channel to its writer thread.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    /// The writer waits on it for lines; handlers wait on it for room.
+    changed: Condvar,
+}
+
+/// The log: a buffer and its writer thread.
 pub(crate) struct Log {
-    sender: Mutex<Option<SyncSender<Vec<u8>>>>,
+    shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -42,13 +60,16 @@ impl Log {
                     .map_err(|e| Error::io(path, e))?,
             ),
         };
-        let (sender, receiver) = sync_channel(QUEUE);
-        let writer = std::thread::Builder::new()
-            .name("log".into())
-            .spawn(move || write_all(out, &receiver))
-            .map_err(|e| Error::internal(format!("cannot start the log's writer: {e}")))?;
+        let shared = Arc::new(Shared::default());
+        let writer = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("log".into())
+                .spawn(move || write_all(out, &shared))
+                .map_err(|e| Error::internal(format!("cannot start the log's writer: {e}")))?
+        };
         Ok(Log {
-            sender: Mutex::new(Some(sender)),
+            shared,
             writer: Mutex::new(Some(writer)),
         })
     }
@@ -60,16 +81,29 @@ impl Log {
             return;
         };
         text.push(b'\n');
-        let sender = self.sender.lock().ok().and_then(|s| s.clone());
-        if let Some(sender) = sender {
-            let _ = sender.send(text);
+        let Ok(mut pending) = self.shared.pending.lock() else {
+            return;
+        };
+        while pending.bytes.len() > MAX_PENDING && !pending.closed {
+            pending = match self.shared.changed.wait(pending) {
+                Ok(pending) => pending,
+                Err(_) => return,
+            };
+        }
+        if pending.closed {
+            return;
+        }
+        pending.bytes.extend_from_slice(&text);
+        if pending.bytes.len() >= BATCH {
+            self.shared.changed.notify_all();
         }
     }
 
-    /// Writes every line sent so far, then stops the writer. Later lines are dropped.
+    /// Writes every line so far, then stops the writer. Later lines are dropped.
     pub(crate) fn close(&self) {
-        if let Ok(mut sender) = self.sender.lock() {
-            sender.take();
+        if let Ok(mut pending) = self.shared.pending.lock() {
+            pending.closed = true;
+            self.shared.changed.notify_all();
         }
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
         if let Some(writer) = writer {
@@ -84,18 +118,31 @@ impl Drop for Log {
     }
 }
 
-fn write_all(mut out: Box<dyn Write + Send>, receiver: &Receiver<Vec<u8>>) {
-    let mut batch = Vec::with_capacity(1 << 16);
-    while let Ok(first) = receiver.recv() {
-        batch.extend_from_slice(&first);
-        while batch.len() < 1 << 20 {
-            match receiver.try_recv() {
-                Ok(next) => batch.extend_from_slice(&next),
-                Err(_) => break,
+fn write_all(mut out: Box<dyn Write + Send>, shared: &Shared) {
+    let mut taken = Vec::with_capacity(BATCH);
+    loop {
+        let closed = {
+            let Ok(mut pending) = shared.pending.lock() else {
+                return;
+            };
+            if pending.bytes.len() < BATCH && !pending.closed {
+                pending = match shared.changed.wait_timeout(pending, INTERVAL) {
+                    Ok((pending, _)) => pending,
+                    Err(_) => return,
+                };
             }
+            std::mem::swap(&mut taken, &mut pending.bytes);
+            shared.changed.notify_all();
+            pending.closed
+        };
+        if !taken.is_empty() {
+            let _ = out.write_all(&taken).and_then(|()| out.flush());
+            taken.clear();
         }
-        let _ = out.write_all(&batch).and_then(|()| out.flush());
-        batch.clear();
+        if closed {
+            // Lines appended between the swap and the close were taken with it: done.
+            return;
+        }
     }
 }
 
