@@ -6,7 +6,8 @@
 #   benches/serve.sh [--seconds S] [--rounds R] [--connections C]
 #
 # Rows:
-# - `proxy --mode enforce` in front of `mock`, against the same load sent to `mock` directly;
+# - `proxy --mode enforce` in front of `mock`, against the same load sent to `mock` directly,
+#   and the same proxy recording every exchange to gzipped NDJSON;
 # - `proxy` (observe, the mode comparable to Prism's: pass through, report in a header) against
 #   `prism proxy` on schemas/openapi.json, both in front of `mock`;
 # - `mock` against `prism mock` on the same document.
@@ -77,6 +78,9 @@ start enforce "$cli" proxy "$mock" --mode enforce --listen 127.0.0.1:0 --no-conf
 enforce=$url
 start observe "$cli" proxy "$mock" --mode observe --listen 127.0.0.1:0 --no-config --log /dev/null
 observe=$url
+start recording "$cli" proxy "$mock" --mode enforce --listen 127.0.0.1:0 --no-config --log /dev/null \
+    --record "$work/serve-recording.ndjson.gz"
+recording=$url
 
 skipped=()
 prism=""
@@ -105,13 +109,14 @@ measure() {
             >>"$work/serve-$1.runs"
 }
 
-targets=(direct enforce observe)
+targets=(direct enforce recording observe)
 [ -n "$prism" ] && targets+=(prism-proxy prism-mock)
 for t in "${targets[@]}"; do : >"$work/serve-$t.runs"; done
 for round in $(seq "$rounds"); do
     echo "round $round/$rounds" >&2
     measure direct "$mock"
     measure enforce "$enforce"
+    measure recording "$recording"
     measure observe "$observe"
     if [ -n "$prism" ]; then
         measure prism-proxy "$prism_proxy"
@@ -136,6 +141,7 @@ print(f"{'target':<34} {'requests/s':>11} {'p99 ms':>8} {'errors':>7}  statuses 
 names = {
     "direct": "mock, directly",
     "enforce": "proxy --mode enforce -> mock",
+    "recording": "  the same, --record x.ndjson.gz",
     "observe": "proxy (observe) -> mock",
     "prism-proxy": "prism proxy -> mock",
     "prism-mock": "prism mock",
@@ -148,6 +154,7 @@ def ratio(a, b, label):
         print(f"{label:<50} {runs[a]['rps'] / runs[b]['rps']:.2f}x")
 print()
 ratio("enforce", "direct", "proxy --mode enforce vs direct to the upstream")
+ratio("recording", "direct", "  the same, recording, vs direct")
 ratio("observe", "prism-proxy", "proxy vs prism proxy")
 ratio("direct", "prism-mock", "mock vs prism mock")
 PY

@@ -77,9 +77,13 @@ impl Log {
     /// Writes `value` as one line. A log that cannot be written is not worth failing a call
     /// for: the error is dropped.
     pub(crate) fn line(&self, value: &impl Serialize) {
-        let Ok(mut text) = serde_json::to_vec(value) else {
-            return;
-        };
+        if let Ok(text) = serde_json::to_vec(value) {
+            self.raw_line(text);
+        }
+    }
+
+    /// Writes `text`, one JSON value without a line break, as one line.
+    pub(crate) fn raw_line(&self, mut text: Vec<u8>) {
         text.push(b'\n');
         let Ok(mut pending) = self.shared.pending.lock() else {
             return;

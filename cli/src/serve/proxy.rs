@@ -293,12 +293,6 @@ impl Proxy {
         };
         // Upstream unreachable or too slow: the response the layer judged is the proxy's own.
         let own = response.extensions().get::<OwnAnswer>().is_some();
-        let label = bounded(uri.path());
-        for inspection in verdicts.inspections() {
-            if !(own && inspection.kind == cloudstorage_contract::Kind::Response) {
-                self.log_verdict(&label, number, inspection, &verdicts);
-            }
-        }
         let (mut parts, mut body) = response.into_parts();
         if let Some(value) = findings::value(&verdicts)
             && let Ok(value) = HeaderValue::from_str(&value)
@@ -344,23 +338,29 @@ impl Proxy {
             // Waits while the writer is behind: nothing recorded is dropped.
             let _ = record.send(exchange).await;
         }
+        let label = bounded(uri.path());
+        let mut verdicts = verdicts;
+        if let Some(request) = verdicts.request.take() {
+            self.log_verdict(&label, number, request, verdicts.request_body.as_deref());
+        }
+        if let Some(response) = verdicts.response.take().filter(|_| !own) {
+            self.log_verdict(&label, number, response, verdicts.response_body.as_deref());
+        }
         Response::from_parts(parts, body)
     }
 
     /// One `--log` line: the object `check --format json` prints for the body.
-    fn log_verdict(&self, label: &str, number: u64, inspection: &Inspection, verdicts: &Verdicts) {
+    fn log_verdict(&self, label: &str, number: u64, inspection: Inspection, bytes: Option<&[u8]>) {
         let origin = Origin::line(label, u32::try_from(number).unwrap_or(u32::MAX));
-        let bytes = match inspection.kind {
-            cloudstorage_contract::Kind::Request => verdicts.request_body.as_deref(),
-            cloudstorage_contract::Kind::Response => verdicts.response_body.as_deref(),
-        };
-        match &inspection.outcome {
+        match inspection.outcome {
             Outcome::Checked(report) => {
                 self.metrics
-                    .verdict(inspection.kind, Verdict::of(report), Some(report));
-                let checked =
-                    Checked::new(report.clone(), origin, bytes.unwrap_or_default(), false);
-                self.log.line(&checked);
+                    .verdict(inspection.kind, Verdict::of(&report), Some(&report));
+                let checked = Checked::new(report, origin, bytes.unwrap_or_default(), false);
+                // The json format's own writer: serde's bytes, written faster.
+                let mut line = Vec::with_capacity(256);
+                cloudstorage_contract::report::json::payload(&mut line, &checked);
+                self.log.raw_line(line);
             }
             other => {
                 self.metrics.verdict(inspection.kind, Verdict::Unread, None);

@@ -26,7 +26,10 @@ use tokio::sync::mpsc;
 use cloudstorage_contract::{Error, mask_credentials};
 
 /// How many exchanges may wait for the writer.
-const QUEUE: usize = 1024;
+const QUEUE: usize = 4096;
+
+/// How long the writer lets exchanges gather after a batch.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// One exchange to record.
 #[derive(Debug)]
@@ -146,6 +149,9 @@ fn write_all(
             count += 1;
         }
         sink.commit().map_err(io)?;
+        // Let exchanges gather while the writer is not waiting: senders then push without
+        // waking it, and the next batch is written in one go.
+        std::thread::sleep(GATHER);
     }
     sink.commit().map_err(io)?;
     Ok(count)
