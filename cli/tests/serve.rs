@@ -905,3 +905,92 @@ fn an_unreachable_upstream_is_not_recorded_as_its_answer() {
     assert_eq!(logged.lines().count(), 1, "{logged}");
     assert!(logged.contains("\"kind\":\"request\""), "{logged}");
 }
+
+#[test]
+fn sigterm_during_load_loses_nothing_recorded() {
+    let dir = temp("sigterm");
+    let (record, log) = (dir.join("calls.har"), dir.join("verdicts.ndjson"));
+    let mock = mock();
+    let proxy = proxy(
+        &mock.url(),
+        &[
+            "--record",
+            record.to_str().expect("utf-8"),
+            "--log",
+            log.to_str().expect("utf-8"),
+        ],
+    );
+    let addr = proxy.addr;
+    // Four clients call until the proxy stops answering (or 20 s pass); each counts the calls
+    // that got a whole answer.
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                let mut answered = 0u64;
+                for i in 0.. {
+                    if Instant::now() > deadline {
+                        break;
+                    }
+                    let Ok(mut stream) = TcpStream::connect_timeout(&addr, TIMEOUT) else {
+                        break;
+                    };
+                    let _ = stream.set_read_timeout(Some(TIMEOUT));
+                    let body = request("dev-1", &format!("order-{c}-{i}"));
+                    let prefer = if i % 5 == 0 { "rule=wrong-type" } else { "code=200" };
+                    let head = format!(
+                        "POST {ORDER_GET} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nPrefer: {prefer}\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body)).is_err() {
+                        break;
+                    }
+                    let mut raw = Vec::new();
+                    if stream.read_to_end(&mut raw).is_err() || !raw.starts_with(b"HTTP/1.1 200") {
+                        break;
+                    }
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    // SIGTERM while they call: the proxy stops accepting, finishes what it accepted, closes
+    // the recording and exits 0; the clients stop when their calls are refused.
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(proxy.terminate(), 0);
+    let answered: u64 = clients.into_iter().map(|c| c.join().unwrap_or(0)).sum();
+    assert!(answered > 0);
+
+    // The recording is a whole HAR with one entry per call answered.
+    let har: Value = serde_json::from_slice(&std::fs::read(&record).expect("the recording"))
+        .expect("a whole HAR");
+    let entries = har["log"]["entries"].as_array().expect("entries").len() as u64;
+    assert_eq!(entries, answered);
+    // `check` reads it with the verdicts the log holds.
+    let checked = check_json(&record);
+    let rules = |list: &[Value]| {
+        let mut all: Vec<(String, Vec<String>)> = list
+            .iter()
+            .map(|p| {
+                let rules = p["diagnostics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
+                    .collect();
+                (p["kind"].as_str().unwrap_or_default().to_owned(), rules)
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let logged: Vec<Value> = std::fs::read_to_string(&log)
+        .expect("the log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let payloads = checked["payloads"].as_array().expect("payloads");
+    assert_eq!(payloads.len() as u64, 2 * answered);
+    assert_eq!(rules(payloads), rules(&logged));
+}
