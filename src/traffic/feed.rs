@@ -1,0 +1,278 @@
+//! Feeding a profile: from the walk's record of one payload (its members, values and forms),
+//! and from its report (verdict, findings).
+
+use std::collections::BTreeMap;
+
+use serde_json::Number;
+
+use super::token::Token;
+use super::{Enumeration, MemberStats, Origin, Seen, TrafficProfile, UnknownMember, add};
+use crate::codes;
+use crate::contract::{Envelope, Member, Object, Pattern, Types};
+use crate::diagnostic::Report;
+use crate::engine::{Record, compare};
+use crate::semantic::API_VERSION;
+
+/// The members whose values are open: no documented list, the values worth counting.
+/// (`request.language` is described only as a hint such as `zh-CN`.)
+const OPEN: [&str; 3] = [
+    "/data/commodityCode",
+    "/data/specification",
+    "/request/language",
+];
+
+/// The documented values of an enumeration the schema does not spell as `enum`, by pointer:
+/// `code` (200 and the catalogue of [`codes`]) and `request.apiVer` (the contract's version).
+fn documented(pointer: &str) -> Option<Vec<String>> {
+    match pointer {
+        "/code" => Some(
+            std::iter::once(200)
+                .chain(codes::DOCUMENTED.iter().map(|c| c.code))
+                .map(|c| c.to_string())
+                .collect(),
+        ),
+        "/request/apiVer" => Some(vec![serde_json::Value::from(API_VERSION).to_string()]),
+        _ => None,
+    }
+}
+
+impl TrafficProfile {
+    /// Feeds the verdict and findings of one payload.
+    pub(crate) fn judged(&mut self, report: &Report, origin: &Origin) {
+        let kind = report.kind().map_or("unknown", |k| k.as_str());
+        let verdicts = self.totals.payloads.entry(kind.to_owned()).or_default();
+        if report.conforms() {
+            add(&mut verdicts.conforming, 1);
+        } else {
+            add(&mut verdicts.failing, 1);
+        }
+        add(&mut self.totals.errors, report.error_count() as u64);
+        add(&mut self.totals.warnings, report.warning_count() as u64);
+        let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for d in report.diagnostics() {
+            add(counts.entry(d.rule().id()).or_default(), 1);
+        }
+        for (id, count) in counts {
+            match self.rules.get_mut(id) {
+                Some(r) => {
+                    add(&mut r.count, count);
+                    add(&mut r.payloads, 1);
+                    if *origin < r.first {
+                        r.first = origin.clone();
+                    }
+                }
+                None => {
+                    self.rules.insert(
+                        id.to_owned(),
+                        super::RuleStats {
+                            count,
+                            payloads: 1,
+                            first: origin.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Feeds what the walk of one payload of `envelope` recorded: its documented members, read
+    /// back where the walk found them, and its unknown members.
+    pub(crate) fn walked(
+        &mut self,
+        envelope: &Envelope,
+        text: &str,
+        record: &Record<'_>,
+        origin: &Origin,
+    ) {
+        let kind = envelope.kind.as_str();
+        self.object(kind, &envelope.root, text, record, origin);
+        if let Some(unknown) = &record.unknown {
+            let table = self.unknown_members.entry(kind.to_owned()).or_default();
+            for (i, (pointer, offset)) in unknown.iter().enumerate() {
+                // A repeated key is one member, its last value the one that counts.
+                if unknown[i + 1..].iter().any(|(p, _)| p == pointer) {
+                    continue;
+                }
+                let json_type = Token::at(text, *offset).map_or("null", |t| t.json_type());
+                let tally = UnknownMember {
+                    count: 1,
+                    first: origin.clone(),
+                    types: BTreeMap::from([(json_type.to_owned(), 1)]),
+                };
+                table.add(pointer, self.cap, tally);
+            }
+        }
+    }
+
+    fn object(
+        &mut self,
+        kind: &str,
+        object: &Object,
+        text: &str,
+        record: &Record<'_>,
+        origin: &Origin,
+    ) {
+        for member in &object.members {
+            self.member(kind, member, text, record, origin);
+            if let Some(inner) = &member.object {
+                self.object(kind, inner, text, record, origin);
+            }
+        }
+    }
+
+    fn member(
+        &mut self,
+        kind: &str,
+        member: &Member,
+        text: &str,
+        record: &Record<'_>,
+        origin: &Origin,
+    ) {
+        let members = match self.members.get_mut(kind) {
+            Some(m) => m,
+            None => self.members.entry(kind.to_owned()).or_default(),
+        };
+        let stats = match members.get_mut(&member.pointer) {
+            Some(s) => s,
+            None => members
+                .entry(member.pointer.clone())
+                .or_insert_with(MemberStats::default),
+        };
+        let pointer = member.pointer.as_str();
+        let listed = documented(pointer).or_else(|| {
+            member
+                .allowed
+                .as_ref()
+                .map(|a| a.iter().map(Number::to_string).collect())
+        });
+        if let Some(values) = &listed
+            && !self.enumerations.contains_key(pointer)
+        {
+            let e = Enumeration {
+                documented: values.iter().map(|v| (v.clone(), 0)).collect(),
+                ..Enumeration::default()
+            };
+            self.enumerations.insert(pointer.to_owned(), e);
+        }
+        let offset = record.offsets[member.index];
+        let Some(token) = (offset != usize::MAX)
+            .then(|| Token::at(text, offset))
+            .flatten()
+        else {
+            add(&mut stats.absent, 1);
+            return;
+        };
+        let json_type = token.json_type();
+        if json_type == "null" {
+            add(&mut stats.null, 1);
+        } else {
+            add(&mut stats.present, 1);
+        }
+        match stats.types.get_mut(json_type) {
+            Some(n) => add(n, 1),
+            None => {
+                stats.types.insert(json_type.to_owned(), 1);
+            }
+        }
+        if let (Some(values), Some(e)) = (&listed, self.enumerations.get_mut(pointer)) {
+            let key = token.key();
+            // A number equal to a documented one (`1.0` and `1`) is that value, as the
+            // contract compares them.
+            let hit = match &token {
+                Token::Number(n) => n.parse::<Number>().ok().and_then(|n| {
+                    values.iter().find(|v| {
+                        v.parse::<Number>()
+                            .is_ok_and(|d| compare(&n, &d) == std::cmp::Ordering::Equal)
+                    })
+                }),
+                _ => values.iter().find(|v| **v == key),
+            };
+            match hit.and_then(|v| e.documented.get_mut(v)) {
+                Some(n) => add(n, 1),
+                None => {
+                    let seen = Seen {
+                        count: 1,
+                        first: origin.clone(),
+                    };
+                    e.undocumented.add(&key, self.cap, seen);
+                }
+            }
+        }
+        if OPEN.contains(&pointer) {
+            self.open_values
+                .entry(pointer.to_owned())
+                .or_default()
+                .add(&token.key(), self.cap, 1);
+        }
+        let forms = &mut self.forms;
+        match (member.pattern, &token) {
+            (Some(Pattern::LocalTime { .. }), Token::String(s)) => {
+                let f = &mut forms.local_time;
+                if (Pattern::LocalTime { strict: true }).matches(s) {
+                    add(&mut f.canonical, 1);
+                } else if (Pattern::LocalTime { strict: false }).matches(s) {
+                    add(&mut f.single_digit_seconds, 1);
+                } else {
+                    add(&mut f.other, 1);
+                }
+            }
+            (Some(Pattern::UtcTime), Token::String(s)) => {
+                let f = &mut forms.utc_time;
+                if Pattern::UtcTime.matches(s) {
+                    add(&mut f.z, 1);
+                } else if has_offset(s) {
+                    add(&mut f.offset, 1);
+                } else {
+                    add(&mut f.other, 1);
+                }
+            }
+            (Some(Pattern::Price), Token::String(s)) => {
+                add(&mut forms.price.string, 1);
+                if crate::order::is_price(s) {
+                    add(forms.price.decimal_places.entry(places(s)).or_default(), 1);
+                }
+            }
+            (Some(Pattern::Price), Token::Number(n)) => {
+                add(&mut forms.price.number, 1);
+                if !n.contains(['e', 'E']) {
+                    add(forms.price.decimal_places.entry(places(n)).or_default(), 1);
+                }
+            }
+            (_, Token::Number(n))
+                if member.types.has(Types::INTEGER) && !member.types.has(Types::NUMBER) =>
+            {
+                let f = &mut forms.integers;
+                if n.contains(['e', 'E']) {
+                    add(&mut f.exponent, 1);
+                } else if n.contains('.') {
+                    add(&mut f.fraction, 1);
+                } else {
+                    add(&mut f.plain, 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Digits after the decimal point.
+fn places(amount: &str) -> u32 {
+    amount
+        .split_once('.')
+        .map_or(0, |(_, f)| u32::try_from(f.len()).unwrap_or(u32::MAX))
+}
+
+/// Whether a time ends with a numeric offset, `+08:00` or `-0500`.
+fn has_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    let with_colon = b.len() >= 6 && {
+        let t = &b[b.len() - 6..];
+        matches!(t[0], b'+' | b'-') && digits(&t[1..3]) && t[3] == b':' && digits(&t[4..])
+    };
+    let without = b.len() >= 5 && {
+        let t = &b[b.len() - 5..];
+        matches!(t[0], b'+' | b'-') && digits(&t[1..])
+    };
+    s.contains('T') && (with_colon || without)
+}
