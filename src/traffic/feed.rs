@@ -23,6 +23,7 @@ const OPEN: [&str; 3] = [
 
 /// The documented values of an enumeration the schema does not spell as `enum`, by pointer:
 /// `code` (200 and the catalogue of [`codes`]) and `request.apiVer` (the contract's version).
+/// The others are the schema's `enum`s.
 fn documented(pointer: &str) -> Option<Vec<String>> {
     match pointer {
         "/code" => Some(
@@ -139,21 +140,21 @@ impl TrafficProfile {
                 .or_insert_with(MemberStats::default),
         };
         let pointer = member.pointer.as_str();
-        let listed = documented(pointer).or_else(|| {
-            member
-                .allowed
-                .as_ref()
-                .map(|a| a.iter().map(Number::to_string).collect())
-        });
-        if let Some(values) = &listed
-            && !self.enumerations.contains_key(pointer)
-        {
-            let e = Enumeration {
-                documented: values.iter().map(|v| (v.clone(), 0)).collect(),
-                ..Enumeration::default()
-            };
-            self.enumerations.insert(pointer.to_owned(), e);
-        }
+        // Known after the first payload; `documented` allocates only for the enumerations it
+        // lists, once each.
+        let enumerated = self.enumerations.contains_key(pointer) || {
+            let allowed = member.allowed.as_ref();
+            let values = documented(pointer)
+                .or_else(|| allowed.map(|a| a.iter().map(Number::to_string).collect()));
+            if let Some(values) = values {
+                let e = Enumeration {
+                    documented: values.into_iter().map(|v| (v, 0)).collect(),
+                    ..Enumeration::default()
+                };
+                self.enumerations.insert(pointer.to_owned(), e);
+            }
+            self.enumerations.contains_key(pointer)
+        };
         let offset = record.offsets[member.index];
         let Some(token) = (offset != usize::MAX)
             .then(|| Token::at(text, offset))
@@ -174,20 +175,23 @@ impl TrafficProfile {
                 stats.types.insert(json_type.to_owned(), 1);
             }
         }
-        if let (Some(values), Some(e)) = (&listed, self.enumerations.get_mut(pointer)) {
+        if enumerated && let Some(e) = self.enumerations.get_mut(pointer) {
             let key = token.key();
             // A number equal to a documented one (`1.0` and `1`) is that value, as the
             // contract compares them.
-            let hit = match &token {
-                Token::Number(n) => n.parse::<Number>().ok().and_then(|n| {
-                    values.iter().find(|v| {
-                        v.parse::<Number>()
-                            .is_ok_and(|d| compare(&n, &d) == std::cmp::Ordering::Equal)
+            let hit = match (e.documented.get_mut(key.as_ref()), &token) {
+                (Some(n), _) => Some(n),
+                (None, Token::Number(n)) => n.parse::<Number>().ok().and_then(|n| {
+                    e.documented.iter_mut().find_map(|(v, count)| {
+                        let equal = v
+                            .parse::<Number>()
+                            .is_ok_and(|d| compare(&n, &d) == std::cmp::Ordering::Equal);
+                        equal.then_some(count)
                     })
                 }),
-                _ => values.iter().find(|v| **v == key),
+                (None, _) => None,
             };
-            match hit.and_then(|v| e.documented.get_mut(v)) {
+            match hit {
                 Some(n) => add(n, 1),
                 None => {
                     let seen = Seen {
