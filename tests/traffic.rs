@@ -265,3 +265,29 @@ fn a_distinct_unknown_key_per_payload_stays_within_the_cap() {
         u64::from(PAYLOADS)
     );
 }
+
+#[test]
+fn a_payload_of_many_unknown_members_is_profiled_in_linear_time() {
+    const MEMBERS: usize = 200_000;
+    let mut body = String::from(r#"{"code": 460, "data": null"#);
+    for i in 0..MEMBERS {
+        body.push_str(&format!(r#", "k{i}": {i}"#));
+    }
+    // A repeated unknown key is one member.
+    body.push_str(r#", "k0": "again"}"#);
+    let mut profile = TrafficProfile::with_cap(16);
+    let started = std::time::Instant::now();
+    validator().validate_profiled(
+        body.as_bytes(),
+        None,
+        &Origin::file("wide.json"),
+        &mut profile,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let unknown = &profile.unknown_members()["response"];
+    assert_eq!(unknown.len(), 16);
+    assert_eq!(unknown.folded(), MEMBERS as u64 - 16);
+    let k0 = unknown.get("/k0").expect("kept");
+    assert_eq!(k0.count, 1);
+    assert_eq!(k0.types.get("string"), Some(&1), "the last value counts");
+}

@@ -41,7 +41,7 @@ impl TrafficProfile {
     /// Feeds the verdict and findings of one payload.
     pub(crate) fn judged(&mut self, report: &Report, origin: &Origin) {
         let kind = report.kind().map_or("unknown", |k| k.as_str());
-        let verdicts = self.totals.payloads.entry(kind.to_owned()).or_default();
+        let verdicts = slot(&mut self.totals.payloads, kind);
         if report.conforms() {
             add(&mut verdicts.conforming, 1);
         } else {
@@ -86,12 +86,16 @@ impl TrafficProfile {
         origin: &Origin,
     ) {
         let kind = envelope.kind.as_str();
-        self.object(kind, &envelope.root, text, record, origin);
-        if let Some(unknown) = &record.unknown {
-            let table = self.unknown_members.entry(kind.to_owned()).or_default();
-            for (i, (pointer, offset)) in unknown.iter().enumerate() {
-                // A repeated key is one member, its last value the one that counts.
-                if unknown[i + 1..].iter().any(|(p, _)| p == pointer) {
+        // The kind's members, looked up once per payload rather than once per member.
+        let mut members = std::mem::take(slot(&mut self.members, kind));
+        self.object(&mut members, &envelope.root, text, record, origin);
+        *slot(&mut self.members, kind) = members;
+        if let Some(unknown) = record.unknown.as_ref().filter(|u| !u.is_empty()) {
+            let table = slot(&mut self.unknown_members, kind);
+            // A repeated key is one member, its last value the one that counts.
+            let mut seen = hashbrown::HashSet::with_capacity(unknown.len());
+            for (pointer, offset) in unknown.iter().rev() {
+                if !seen.insert(pointer.as_str()) {
                     continue;
                 }
                 let json_type = Token::at(text, *offset).map_or("null", |t| t.json_type());
@@ -107,37 +111,31 @@ impl TrafficProfile {
 
     fn object(
         &mut self,
-        kind: &str,
+        members: &mut BTreeMap<String, MemberStats>,
         object: &Object,
         text: &str,
         record: &Record<'_>,
         origin: &Origin,
     ) {
         for member in &object.members {
-            self.member(kind, member, text, record, origin);
+            self.member(members, member, text, record, origin);
             if let Some(inner) = &member.object {
-                self.object(kind, inner, text, record, origin);
+                self.object(members, inner, text, record, origin);
             }
         }
     }
 
     fn member(
         &mut self,
-        kind: &str,
+        members: &mut BTreeMap<String, MemberStats>,
         member: &Member,
         text: &str,
         record: &Record<'_>,
         origin: &Origin,
     ) {
-        let members = match self.members.get_mut(kind) {
-            Some(m) => m,
-            None => self.members.entry(kind.to_owned()).or_default(),
-        };
         let stats = match members.get_mut(&member.pointer) {
             Some(s) => s,
-            None => members
-                .entry(member.pointer.clone())
-                .or_insert_with(MemberStats::default),
+            None => members.entry(member.pointer.clone()).or_default(),
         };
         let pointer = member.pointer.as_str();
         // Known after the first payload; `documented` allocates only for the enumerations it
@@ -203,10 +201,7 @@ impl TrafficProfile {
             }
         }
         if OPEN.contains(&pointer) {
-            self.open_values
-                .entry(pointer.to_owned())
-                .or_default()
-                .add(&token.key(), self.cap, 1);
+            slot(&mut self.open_values, pointer).add(&token.key(), self.cap, 1);
         }
         let forms = &mut self.forms;
         match (member.pattern, &token) {
@@ -257,6 +252,14 @@ impl TrafficProfile {
             _ => {}
         }
     }
+}
+
+/// The value under `key`, made (with its key) only when missing: most lookups find it.
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 /// Digits after the decimal point.

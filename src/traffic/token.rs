@@ -83,6 +83,13 @@ impl<'a> Token<'a> {
             Token::Null => Cow::Borrowed("null"),
             Token::Boolean(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
             Token::Number(n) => Cow::Borrowed(n),
+            Token::String(s) if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
+                let mut quoted = String::with_capacity(s.len() + 2);
+                quoted.push('"');
+                quoted.push_str(s);
+                quoted.push('"');
+                Cow::Owned(quoted)
+            }
             Token::String(s) => Cow::Owned(serde_json::Value::from(s.as_ref()).to_string()),
             Token::Array => Cow::Borrowed("[…]"),
             Token::Object => Cow::Borrowed("{…}"),
