@@ -467,6 +467,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn forget(&mut self, member: &Member) {
         self.findings
             .forget_within(&member.pointer, Rule::DuplicateKey);
+        if let Some(unknown) = &mut self.record.unknown {
+            unknown.retain(|(at, _)| !pointer::is_within(at, &member.pointer));
+        }
         for (i, m) in self
             .flat
             .iter()

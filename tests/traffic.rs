@@ -291,3 +291,24 @@ fn a_payload_of_many_unknown_members_is_profiled_in_linear_time() {
     assert_eq!(k0.count, 1);
     assert_eq!(k0.types.get("string"), Some(&1), "the last value counts");
 }
+
+#[test]
+fn a_repeated_member_forgets_the_unknown_members_of_its_earlier_value() {
+    let body = br#"{"code": 460, "data": {"x": 1}, "data": null}"#;
+    let mut profile = TrafficProfile::new();
+    let report = validator().validate_profiled(body, None, &Origin::file("a.json"), &mut profile);
+    assert!(
+        report
+            .diagnostics()
+            .iter()
+            .all(|d| d.pointer() != "/data/x")
+    );
+    assert!(
+        profile
+            .unknown_members()
+            .get("response")
+            .is_none_or(|t| t.is_empty())
+    );
+    let data = &profile.members()["response"]["/data"];
+    assert_eq!((data.present, data.null), (0, 1), "the last value counts");
+}
