@@ -16,11 +16,12 @@
 //! | `response/violating` | three errors (enum, pattern, type): the full report |
 //! | `response/error` | the page's error example (`code` 460, `data` null) |
 //! | `request/conforming` | the page's request example |
-//! | `ndjson/mixed` | 1,000 generated responses, 90% conforming, one `validate_response` each |
+//! | `ndjson/mixed` | 1,000 generated responses, 90% conforming, one `validate_response` each; and the same with a traffic profile fed (`validate_profiled`) |
 
 use std::hint::black_box;
 
 use cloudstorage_contract::schema::{self, Variant};
+use cloudstorage_contract::traffic::{Origin, TrafficProfile};
 use cloudstorage_contract::{Engine, Kind, Options, Request, Response, Validator, sample};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
@@ -206,6 +207,25 @@ fn ndjson(c: &mut Criterion) {
             })
         });
     }
+    let origin = Origin::file("bench.ndjson");
+    group.bench_function("ours: validate_profiled, keep_payload(false)", |b| {
+        b.iter(|| {
+            let mut profile = TrafficProfile::new();
+            let conforming = lines
+                .iter()
+                .filter(|l| {
+                    let report = verdicts.validate_profiled(
+                        black_box(l),
+                        Some(Kind::Response),
+                        &origin,
+                        &mut profile,
+                    );
+                    report.conforms()
+                })
+                .count();
+            (conforming, profile)
+        })
+    });
     group.finish();
 }
 

@@ -46,6 +46,10 @@ pub(crate) struct Record<'a> {
     /// Where the value of each member of the description starts (`usize::MAX`: absent), by
     /// member index: what a typed payload is rebuilt from (`replay.rs`).
     pub(crate) offsets: [usize; MAX_MEMBERS],
+    /// The members the description does not name, each as its pointer and where its value
+    /// starts, when a traffic profile asked for them (`traffic/`); `None` otherwise, and then
+    /// nothing is allocated for them.
+    pub(crate) unknown: Option<Vec<(String, usize)>>,
 }
 
 impl Record<'_> {
@@ -54,6 +58,15 @@ impl Record<'_> {
         Record {
             facts: Facts::default(),
             offsets: [usize::MAX; MAX_MEMBERS],
+            unknown: None,
+        }
+    }
+
+    /// Nothing recorded yet, and the unknown members to be recorded.
+    pub(crate) fn observing() -> Self {
+        Record {
+            unknown: Some(Vec::new()),
+            ..Record::new()
         }
     }
 }
@@ -316,6 +329,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
                                 hint,
                             );
                         }
+                        if let Some(seen) = &mut self.record.unknown {
+                            seen.push((at.clone(), self.pos));
+                        }
                         self.skip_value(&at)?;
                     }
                 }
@@ -451,6 +467,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn forget(&mut self, member: &Member) {
         self.findings
             .forget_within(&member.pointer, Rule::DuplicateKey);
+        if let Some(unknown) = &mut self.record.unknown {
+            unknown.retain(|(at, _)| !pointer::is_within(at, &member.pointer));
+        }
         for (i, m) in self
             .flat
             .iter()

@@ -71,6 +71,7 @@ mod time;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
+pub mod traffic;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Payload, Report};
@@ -84,6 +85,7 @@ pub use position::{LineIndex, Position};
 pub use rules::{Level, RULES, Rule, RuleInfo, Severity, Stage, UnknownRule};
 pub use schema::Kind;
 pub use time::{LocalTime, TimeError, UtcTime};
+pub use traffic::TrafficProfile;
 pub use validate::{
     Asked, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DIAGNOSTICS, Engine, Exchange,
     MAX_DEPTH_CAP, Options, Profile, Validator, check_time_zone,

@@ -26,6 +26,7 @@ use crate::rules::{Level, RULES, Rule, Severity};
 use crate::schema::{Kind, Variant};
 use crate::semantic::{self, Facts};
 use crate::text::{self, Limits};
+use crate::traffic::{Origin, TrafficProfile};
 
 /// The default largest payload, in bytes: far above any real `order/get` body (about 600 bytes).
 pub const DEFAULT_MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -396,7 +397,7 @@ impl Validator {
         asked: Option<&Facts<'_>>,
     ) -> (Report, Facts<'b>) {
         match self.engine {
-            Engine::OnePass => self.one_pass(bytes, kind, asked),
+            Engine::OnePass => self.one_pass(bytes, kind, asked, None),
             Engine::Reference => self.reference(bytes, kind, asked),
         }
     }
@@ -444,12 +445,51 @@ impl Validator {
         (findings.finish(bytes, kind, payload), facts)
     }
 
-    /// The one-pass engine.
+    /// Validates a payload as [`validate`](Self::validate) does (`kind`: `None` to tell the
+    /// kind from the payload) and feeds `profile` from the same walk: its members, values and
+    /// forms as the walk found them, its verdict and findings from the report. `origin` is
+    /// where the payload came from, for the first occurrences.
+    ///
+    /// The walk is always the one-pass engine's, whatever [`Options::engine`] says: the
+    /// reference engine's findings are the same (a differential test holds them so), and it
+    /// has no walk to feed a profile from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+    /// use cloudstorage_contract::{Options, Validator};
+    ///
+    /// let validator = Validator::new(Options::default())?;
+    /// let mut profile = TrafficProfile::new();
+    /// let body = br#"{"code": 460, "message": "auth failed", "data": null, "traceId": "t1"}"#;
+    /// let report = validator.validate_profiled(body, None, &Origin::line("a.ndjson", 7), &mut profile);
+    /// assert!(report.conforms(), "an unknown member is a warning");
+    /// let unknown = &profile.unknown_members()["response"];
+    /// assert_eq!(unknown.get("/traceId").map(|m| m.count), Some(1));
+    /// assert_eq!(profile.rules()["unknown-field"].first, Origin::line("a.ndjson", 7));
+    /// assert_eq!(profile.enumerations()["/code"].documented["460"], 1);
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    pub fn validate_profiled(
+        &self,
+        bytes: &[u8],
+        kind: Option<Kind>,
+        origin: &Origin,
+        profile: &mut TrafficProfile,
+    ) -> Report {
+        let (report, _) = self.one_pass(bytes, kind, None, Some((&mut *profile, origin)));
+        profile.judged(&report, origin);
+        report
+    }
+
+    /// The one-pass engine; `observer`, when given, is fed from the walk.
     fn one_pass<'b>(
         &self,
         bytes: &'b [u8],
         kind: Option<Kind>,
         asked: Option<&Facts<'_>>,
+        mut observer: Option<(&mut TrafficProfile, &Origin)>,
     ) -> (Report, Facts<'b>) {
         let max = self.limits.max_bytes.min(u32::MAX as usize);
         if bytes.len() > max || bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -471,7 +511,11 @@ impl Validator {
             let mut findings = Findings::new(&self.policy);
             let envelope = self.contract.envelope(guess);
             let zone = self.time_zone.as_ref();
-            let mut record = Record::new();
+            let mut record = if observer.is_some() {
+                Record::observing()
+            } else {
+                Record::new()
+            };
             let Ok(walked) = engine::walk(
                 text,
                 envelope,
@@ -502,6 +546,9 @@ impl Validator {
                     guess = detected;
                     continue;
                 }
+            }
+            if let Some((profile, origin)) = observer.take() {
+                profile.walked(envelope, text, &record, origin);
             }
             let payload = if findings.has_errors() || !self.keep_payload {
                 None

@@ -1,0 +1,314 @@
+//! The traffic profile: fed from the validator's walk, merged in any grouping, saved and read
+//! back, bounded against hostile captures.
+
+use std::path::{Path, PathBuf};
+
+use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+use cloudstorage_contract::{Options, Validator};
+use proptest::prelude::*;
+
+fn validator() -> &'static Validator {
+    static V: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
+    V.get_or_init(|| Validator::new(Options::default()).expect("the default options"))
+}
+
+/// Every payload of the examples and the fixtures, with its origin: a whole file, or a line
+/// of an NDJSON file. Options files and exchanges are left out.
+fn corpus() -> &'static [(Origin, Vec<u8>)] {
+    static C: std::sync::OnceLock<Vec<(Origin, Vec<u8>)>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<PathBuf> = Vec::new();
+        for dir in [
+            "examples/page",
+            "examples/valid",
+            "examples/invalid",
+            "tests/fixtures/valid",
+            "tests/fixtures/invalid",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("a corpus directory") {
+                let path = entry.expect("an entry").path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                if name.ends_with(".options.json") || name.ends_with(".exchange.json") {
+                    continue;
+                }
+                if name.ends_with(".json") || name.ends_with(".ndjson") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let mut out = Vec::new();
+        for path in files {
+            let shown = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            let bytes = std::fs::read(&path).expect("a corpus file");
+            if shown.ends_with(".ndjson") {
+                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                    if !line.is_empty() {
+                        out.push((Origin::line(shown.clone(), i as u32 + 1), line.to_vec()));
+                    }
+                }
+            } else {
+                out.push((Origin::file(shown), bytes));
+            }
+        }
+        out
+    })
+}
+
+fn profile_of(items: &[usize], cap: usize) -> TrafficProfile {
+    let mut profile = TrafficProfile::with_cap(cap);
+    for &i in items {
+        let (origin, bytes) = &corpus()[i];
+        validator().validate_profiled(bytes, None, origin, &mut profile);
+    }
+    profile
+}
+
+fn corpus_profile() -> TrafficProfile {
+    profile_of(&(0..corpus().len()).collect::<Vec<_>>(), 1024)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Profiling A then B is profiling A, profiling B and merging, in either order, below the
+    /// caps; and a small cap keeps merging grouping-free.
+    #[test]
+    fn merging_is_profiling_the_whole(
+        a in prop::collection::vec(0..1000usize, 0..40),
+        b in prop::collection::vec(0..1000usize, 0..40),
+        c in prop::collection::vec(0..1000usize, 0..40),
+    ) {
+        let n = corpus().len();
+        let a: Vec<usize> = a.into_iter().map(|i| i % n).collect();
+        let b: Vec<usize> = b.into_iter().map(|i| i % n).collect();
+        let c: Vec<usize> = c.into_iter().map(|i| i % n).collect();
+        let whole = profile_of(&[a.clone(), b.clone()].concat(), 1024);
+        let mut ab = profile_of(&a, 1024);
+        ab.merge(profile_of(&b, 1024));
+        prop_assert_eq!(&ab, &whole);
+        let mut ba = profile_of(&b, 1024);
+        ba.merge(profile_of(&a, 1024));
+        prop_assert_eq!(&ba, &whole);
+        prop_assert_eq!(whole.folded(), 0);
+
+        // Caps reached: (A + B) + C = A + (B + C) = C + (A + B), still exact.
+        let cap = 2;
+        let mut left = profile_of(&a, cap);
+        left.merge(profile_of(&b, cap));
+        left.merge(profile_of(&c, cap));
+        let mut bc = profile_of(&b, cap);
+        bc.merge(profile_of(&c, cap));
+        let mut right = profile_of(&a, cap);
+        right.merge(bc);
+        prop_assert_eq!(&left, &right);
+        let mut ab = profile_of(&a, cap);
+        ab.merge(profile_of(&b, cap));
+        let mut swapped = profile_of(&c, cap);
+        swapped.merge(ab);
+        prop_assert_eq!(&left, &swapped);
+        prop_assert_eq!(&left, &profile_of(&[a, b, c].concat(), cap));
+    }
+}
+
+#[test]
+fn the_json_form_round_trips() {
+    let profile = corpus_profile();
+    let json = serde_json::to_string_pretty(&profile).expect("serializable");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["contract"], "1.0.6");
+    let back: TrafficProfile = serde_json::from_str(&json).expect("read back");
+    assert_eq!(back, profile);
+}
+
+#[test]
+fn another_version_is_refused() {
+    let mut value = serde_json::to_value(TrafficProfile::new()).expect("serializable");
+    value["version"] = 2.into();
+    let e = serde_json::from_value::<TrafficProfile>(value.clone()).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "a traffic profile of format version 2, expected 1"
+    );
+    value["version"] = 1.into();
+    value["contract"] = "1.0.5".into();
+    let e = serde_json::from_value::<TrafficProfile>(value.clone()).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        r#"a traffic profile of contract version "1.0.5", expected "1.0.6""#
+    );
+    value.as_object_mut().expect("an object").remove("version");
+    let e = serde_json::from_value::<TrafficProfile>(value).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "a traffic profile of format version none, expected 1"
+    );
+}
+
+#[test]
+fn the_page_examples_profile() {
+    let page: Vec<usize> = (0..corpus().len())
+        .filter(|&i| corpus()[i].0.file.starts_with("examples/page/"))
+        .collect();
+    let p = profile_of(&page, 1024);
+    // The page's success example writes `10:00:0` twice.
+    let local = &p.forms().local_time;
+    assert_eq!(
+        (local.canonical, local.single_digit_seconds, local.other),
+        (0, 2, 0)
+    );
+    assert_eq!(p.forms().utc_time.z, 2);
+    assert_eq!(p.forms().price.string, 1);
+    assert_eq!(p.forms().price.decimal_places.get(&1), Some(&1));
+    assert_eq!(p.rules()["single-digit-seconds"].count, 2);
+    let status = &p.enumerations()["/data/status"];
+    assert_eq!(status.documented["0"], 1);
+    assert_eq!(status.never_seen().collect::<Vec<_>>(), ["1", "2", "3"]);
+    assert_eq!(
+        p.enumerations()["/request/apiVer"].documented[r#""1.0.6""#],
+        1
+    );
+    let price = &p.members()["response"]["/data/price"];
+    assert_eq!((price.present, price.null, price.absent), (1, 0, 1));
+    assert_eq!(price.types.get("string"), Some(&1));
+    let message = &p.members()["response"]["/message"];
+    assert_eq!((message.present, message.null), (1, 1));
+}
+
+#[test]
+fn the_corpus_profile_agrees_with_the_rules() {
+    let p = corpus_profile();
+    let rule = |id: &str| p.rules().get(id).map_or(0, |r| r.count);
+    // Each form or value the profile counts is a finding of the rule about it.
+    assert_eq!(
+        p.forms().local_time.single_digit_seconds,
+        rule("single-digit-seconds")
+    );
+    let undocumented: u64 = [
+        "/data/status",
+        "/data/paymentStatus",
+        "/data/orderType",
+        "/data/recordType",
+    ]
+    .iter()
+    .flat_map(|e| {
+        p.enumerations()[*e]
+            .undocumented
+            .entries()
+            .map(|(_, s)| s.count)
+    })
+    .sum();
+    assert_eq!(undocumented, rule("invalid-enum"));
+    let unknown: u64 = p
+        .unknown_members()
+        .values()
+        .flat_map(|t| t.entries().map(|(_, m)| m.count))
+        .sum();
+    assert_eq!(unknown, rule("unknown-field"));
+    // The unknown member of an invalid fixture, at its first occurrence.
+    let success = p.unknown_members()["response"]
+        .get("/success")
+        .expect("listed");
+    assert_eq!(
+        success.first,
+        Origin::file("tests/fixtures/invalid/unknown-field--top-level.json")
+    );
+    assert_eq!(success.types.get("boolean"), Some(&1));
+    // An NDJSON line is a first occurrence of its own.
+    let api = &p.enumerations()["/request/apiVer"].undocumented;
+    assert_eq!(
+        api.get(r#""1.0.0""#).map(|s| &s.first),
+        Some(&Origin::line("examples/invalid/orders.ndjson", 16))
+    );
+    assert_eq!(p.folded(), 0);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.bind(|| insta::assert_json_snapshot!("traffic_corpus", p));
+}
+
+#[test]
+fn a_distinct_unknown_key_per_payload_stays_within_the_cap() {
+    const PAYLOADS: u32 = 100_000;
+    const CAP: usize = 1024;
+    let mut profile = TrafficProfile::with_cap(CAP);
+    for i in 0..PAYLOADS {
+        let body =
+            format!(r#"{{"code": 460, "message": "auth failed", "data": null, "x{i:06}": {i}}}"#);
+        validator().validate_profiled(
+            body.as_bytes(),
+            None,
+            &Origin::line("hostile.ndjson", i + 1),
+            &mut profile,
+        );
+    }
+    let unknown = &profile.unknown_members()["response"];
+    assert_eq!(unknown.len(), CAP);
+    assert_eq!(unknown.folded(), u64::from(PAYLOADS) - CAP as u64);
+    assert_eq!(profile.folded(), unknown.folded());
+    // The smallest keys are kept, each with its first occurrence.
+    let (first, member) = unknown.entries().next().expect("kept");
+    assert_eq!(first, "/x000000");
+    assert_eq!(member.first, Origin::line("hostile.ndjson", 1));
+    assert_eq!(profile.rules()["unknown-field"].count, u64::from(PAYLOADS));
+    // An unknown member is a warning: the payloads conform.
+    assert_eq!(
+        profile.totals().payloads["response"].conforming,
+        u64::from(PAYLOADS)
+    );
+}
+
+#[test]
+fn a_payload_of_many_unknown_members_is_profiled_in_linear_time() {
+    const MEMBERS: usize = 200_000;
+    let mut body = String::from(r#"{"code": 460, "data": null"#);
+    for i in 0..MEMBERS {
+        body.push_str(&format!(r#", "k{i}": {i}"#));
+    }
+    // A repeated unknown key is one member.
+    body.push_str(r#", "k0": "again"}"#);
+    let mut profile = TrafficProfile::with_cap(16);
+    let started = std::time::Instant::now();
+    validator().validate_profiled(
+        body.as_bytes(),
+        None,
+        &Origin::file("wide.json"),
+        &mut profile,
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let unknown = &profile.unknown_members()["response"];
+    assert_eq!(unknown.len(), 16);
+    assert_eq!(unknown.folded(), MEMBERS as u64 - 16);
+    let k0 = unknown.get("/k0").expect("kept");
+    assert_eq!(k0.count, 1);
+    assert_eq!(k0.types.get("string"), Some(&1), "the last value counts");
+}
+
+#[test]
+fn a_repeated_member_forgets_the_unknown_members_of_its_earlier_value() {
+    let body = br#"{"code": 460, "data": {"x": 1}, "data": null}"#;
+    let mut profile = TrafficProfile::new();
+    let report = validator().validate_profiled(body, None, &Origin::file("a.json"), &mut profile);
+    assert!(
+        report
+            .diagnostics()
+            .iter()
+            .all(|d| d.pointer() != "/data/x")
+    );
+    assert!(
+        profile
+            .unknown_members()
+            .get("response")
+            .is_none_or(|t| t.is_empty())
+    );
+    let data = &profile.members()["response"]["/data"];
+    assert_eq!((data.present, data.null), (0, 1), "the last value counts");
+}
