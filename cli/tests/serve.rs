@@ -4,10 +4,10 @@
 //! Every server listens on a port the system picks, every read and write has a timeout, and
 //! every process started is killed when its guard drops, whether the test passes or fails.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use cloudstorage_contract::{Options, Rule, Validator, sample};
@@ -18,81 +18,9 @@ const ORDER_GET: &str = "/vision/customer/cloudstorage/order/get";
 const TIMEOUT: Duration = Duration::from_secs(10);
 const IOT_TOKEN: &str = "IOT-SECRET-5d1e";
 
-/// A server process, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudstorage-contract"))
-            .args(args)
-            .arg("--no-config")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        // The first line is `listening on http://ADDR`; a server that dies prints nothing.
-        let read = stdout.read_line(&mut line);
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .or_else(|| line.trim().strip_prefix("listening on https://"))
-            .and_then(|a| a.parse().ok());
-        let Some(addr) = addr.filter(|_| read.is_ok()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no `listening on` line: {line:?}");
-        };
-        Server {
-            child,
-            addr,
-            stdout,
-        }
-    }
-
-    /// The address on the next stdout line, `WHAT on http://ADDR`.
-    fn next_addr(&mut self, what: &str) -> SocketAddr {
-        let mut line = String::new();
-        let _ = self.stdout.read_line(&mut line);
-        line.trim()
-            .strip_prefix(&format!("{what} on http://"))
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no `{what} on` line: {line:?}"))
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// SIGTERM, then the exit code within the timeout.
-    fn terminate(mut self) -> i32 {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM");
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "still running after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/server.rs"]
+mod server;
+use server::Server;
 
 /// An answer: status, headers (lower-case names), body.
 #[derive(Debug)]
@@ -630,7 +558,7 @@ fn the_recording_reads_back_with_the_logged_verdicts() {
         let record = dir.join(file);
         let log = dir.join("verdicts.ndjson");
         let mock = mock();
-        let proxy = proxy(
+        let mut proxy = proxy(
             &mock.url(),
             &[
                 "--record",
@@ -883,7 +811,7 @@ fn an_unreachable_upstream_is_not_recorded_as_its_answer() {
     drop(closed);
     let dir = temp("unreachable");
     let (record, log) = (dir.join("calls.ndjson"), dir.join("verdicts.ndjson"));
-    let proxy = proxy(
+    let mut proxy = proxy(
         &closed_url,
         &[
             "--record",
@@ -911,7 +839,7 @@ fn sigterm_during_load_loses_nothing_recorded() {
     let dir = temp("sigterm");
     let (record, log) = (dir.join("calls.har"), dir.join("verdicts.ndjson"));
     let mock = mock();
-    let proxy = proxy(
+    let mut proxy = proxy(
         &mock.url(),
         &[
             "--record",

@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -37,66 +36,9 @@ const MAX_FAILURES_PER_CLIENT: usize = 20;
 /// How much the proxy's resident memory may grow from the start of the run to its end.
 const RSS_SLACK: f64 = 0.10;
 
-/// A server process, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudstorage-contract"))
-            .args(args)
-            .arg("--no-config")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        // The first line is `listening on http://ADDR`; a server that dies prints nothing.
-        let read = stdout.read_line(&mut line);
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .and_then(|a| a.parse().ok());
-        let Some(addr) = addr.filter(|_| read.is_ok()) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("no `listening on` line: {line:?}");
-        };
-        Server {
-            child,
-            addr,
-            _stdout: stdout,
-        }
-    }
-
-    /// SIGTERM, then the exit code within the timeout.
-    fn terminate(&mut self) -> i32 {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM");
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "still running after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/server.rs"]
+mod server;
+use server::Server;
 
 /// A process's resident set in KiB, from `/proc/PID/status`.
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -376,7 +318,7 @@ fn enforce_proxy_under_load_loses_nothing_and_stays_flat() {
         "--log",
         "/dev/null",
     ]);
-    let proxy_pid = proxy.child.id();
+    let proxy_pid = proxy.pid();
     let proxy_addr = proxy.addr;
 
     let started = Instant::now();
