@@ -621,9 +621,8 @@ fn the_recording_reads_back_with_the_logged_verdicts() {
     }
 }
 
-/// A TLS terminator on 127.0.0.1 in front of `backend`, with a certificate for `localhost`
-/// issued by a CA made here; returns its port, the CA's PEM, and the runtime serving it.
-fn tls_front(backend: SocketAddr) -> (u16, String, tokio::runtime::Runtime) {
+/// A CA made here, and a certificate for `localhost` it issued, with its key.
+fn certificates() -> (rcgen::Certificate, rcgen::Certificate, rcgen::KeyPair) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().expect("key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
@@ -635,6 +634,13 @@ fn tls_front(backend: SocketAddr) -> (u16, String, tokio::runtime::Runtime) {
         .expect("params")
         .signed_by(&leaf_key, &issuer)
         .expect("leaf");
+    (ca, leaf, leaf_key)
+}
+
+/// A TLS terminator on 127.0.0.1 in front of `backend`, with a certificate for `localhost`
+/// issued by a CA made here; returns its port, the CA's PEM, and the runtime serving it.
+fn tls_front(backend: SocketAddr) -> (u16, String, tokio::runtime::Runtime) {
+    let (ca, leaf, leaf_key) = certificates();
     #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -751,18 +757,8 @@ fn idle_and_slow_clients_cannot_hold_the_server() {
 
 #[test]
 fn https_listening_for_mock_and_proxy() {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let dir = temp("listen-tls");
-    let ca_key = KeyPair::generate().expect("key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).expect("CA");
-    let issuer = Issuer::from_params(&ca_params, &ca_key);
-    let leaf_key = KeyPair::generate().expect("key");
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
-        .expect("params")
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf");
+    let (ca, leaf, leaf_key) = certificates();
     let write = |name: &str, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).expect("write");
