@@ -39,8 +39,11 @@
 //!   [`cap`](TrafficProfile::cap) keys; see [`Table`] for what is kept above it.
 
 mod capture;
+mod drift;
 mod feed;
 mod origin;
+#[cfg(feature = "report")]
+mod render;
 mod table;
 mod token;
 
@@ -50,7 +53,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use capture::{Day, Exchanges, utc_day};
+pub use drift::{Change, ChangeKind, Drift, Thresholds};
 pub use origin::Origin;
+#[cfg(feature = "report")]
+pub use render::{human, markdown};
 pub use table::Table;
 
 use table::Tally;
