@@ -83,6 +83,8 @@ pub struct Call {
     pub request: Body,
     /// The response body.
     pub response: Body,
+    /// The entry's `startedDateTime`, as written, when it is a string.
+    pub started: Option<String>,
 }
 
 /// The calls of a HAR, and how many entries were not `order/get` calls.
@@ -177,7 +179,15 @@ pub fn calls(name: &str, bytes: &[u8]) -> Result<Calls, Error> {
             &format!("{base}/response"),
             "content",
         )?;
-        out.calls.push(Call { request, response });
+        let started = entry
+            .get("startedDateTime")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        out.calls.push(Call {
+            request,
+            response,
+            started,
+        });
     }
     Ok(out)
 }

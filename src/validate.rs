@@ -483,6 +483,60 @@ impl Validator {
         report
     }
 
+    /// Validates a call as [`validate_exchange`](Self::validate_exchange) does and feeds
+    /// `profile` from the same walks, as [`validate_profiled`](Self::validate_profiled) does
+    /// for each half: both payloads, whether the response answered the request
+    /// ([`TrafficProfile::exchanges`]), and, given the call's capture time (`started`, a HAR
+    /// entry's `startedDateTime`), the series of its UTC day ([`TrafficProfile::days`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+    /// use cloudstorage_contract::{Options, Validator};
+    ///
+    /// let validator = Validator::new(Options::default())?;
+    /// let mut profile = TrafficProfile::new();
+    /// let request = std::fs::read("examples/page/request.json").unwrap();
+    /// let response = std::fs::read("examples/page/response-success.json").unwrap();
+    /// let at = Origin::entry("capture.har", 0);
+    /// let started = Some("2020-08-25T10:00:00.000+08:00");
+    /// let exchange =
+    ///     validator.validate_exchange_profiled(&request, &response, &at, started, &mut profile);
+    /// assert_eq!(exchange, validator.validate_exchange(&request, &response));
+    /// // The page's request asks for device `123`; its response is for another.
+    /// assert_eq!(profile.exchanges().mismatched, 1);
+    /// assert_eq!(profile.days().get("2020-08-25").map(|d| d.payloads), Some(2));
+    /// # Ok::<(), cloudstorage_contract::Error>(())
+    /// ```
+    pub fn validate_exchange_profiled(
+        &self,
+        request: &[u8],
+        response: &[u8],
+        origin: &Origin,
+        started: Option<&str>,
+        profile: &mut TrafficProfile,
+    ) -> Exchange {
+        let observer = Some((&mut *profile, origin));
+        let (request_report, asked) = self.one_pass(request, Some(Kind::Request), None, observer);
+        let observer = Some((&mut *profile, origin));
+        let (mut response_report, _) =
+            self.one_pass(response, Some(Kind::Response), Some(&asked), observer);
+        response_report.kind = Some(Kind::Response);
+        let day = started.and_then(crate::traffic::utc_day);
+        for report in [&request_report, &response_report] {
+            profile.judged(report, origin);
+            if let Some(day) = &day {
+                profile.dated(day, report);
+            }
+        }
+        profile.exchanged(&response_report, origin);
+        Exchange {
+            request: request_report,
+            response: response_report,
+        }
+    }
+
     /// The one-pass engine; `observer`, when given, is fed from the walk.
     fn one_pass<'b>(
         &self,

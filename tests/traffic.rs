@@ -312,3 +312,122 @@ fn a_repeated_member_forgets_the_unknown_members_of_its_earlier_value() {
     let data = &profile.members()["response"]["/data"];
     assert_eq!((data.present, data.null), (0, 1), "the last value counts");
 }
+
+#[test]
+fn the_corpus_profile_renders_for_people() {
+    let p = corpus_profile();
+    let human = cloudstorage_contract::traffic::human(&p, None, 100);
+    for line in human.lines() {
+        assert!(line.chars().count() <= 100, "{line:?}");
+    }
+    let markdown = cloudstorage_contract::traffic::markdown(&p, None);
+    assert!(
+        markdown.contains("| /data/status | 0 | 74 | documented |  |"),
+        "{markdown}"
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.bind(|| {
+        insta::assert_snapshot!("traffic_corpus_human", human);
+        insta::assert_snapshot!("traffic_corpus_markdown", markdown);
+    });
+}
+
+mod drift {
+    use super::*;
+    use cloudstorage_contract::traffic::{ChangeKind, Drift, Thresholds};
+
+    fn profile(payloads: &[&str]) -> TrafficProfile {
+        let mut p = TrafficProfile::new();
+        for (i, body) in payloads.iter().enumerate() {
+            let origin = Origin::line("t.ndjson", i as u32 + 1);
+            validator().validate_profiled(body.as_bytes(), None, &origin, &mut p);
+        }
+        p
+    }
+
+    fn response(status: &str, extra: &str) -> String {
+        let page = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/page/response-success.json"),
+        )
+        .expect("the page's example");
+        let mut v: serde_json::Value = serde_json::from_str(&page).expect("JSON");
+        v["data"]["status"] = serde_json::from_str(status).expect("a JSON value");
+        if !extra.is_empty() {
+            v["data"][extra] = serde_json::Value::from("x");
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn nothing_changes_against_itself() {
+        let a = profile(&[&response("0", ""), &response("1", "")]);
+        assert!(Drift::between(&a, &a, Thresholds::default()).is_empty());
+    }
+
+    #[test]
+    fn a_new_member_a_new_value_and_a_value_gone_are_each_reported() {
+        let before = profile(&[&response("0", ""), &response("1", "")]);
+        let after = profile(&[&response("1", "traceId"), &response("7", "")]);
+        let drift = Drift::between(&before, &after, Thresholds::default());
+        let of = |k| drift.of(k).cloned().collect::<Vec<_>>();
+        let members = of(ChangeKind::NewMember);
+        assert_eq!(members.len(), 1, "{drift:#?}");
+        assert_eq!(members[0].subject, "response /data/traceId");
+        assert_eq!(members[0].first, Some(Origin::line("t.ndjson", 1)));
+        let values = of(ChangeKind::NewValue);
+        assert_eq!(values.len(), 1, "{drift:#?}");
+        assert_eq!(
+            (values[0].subject.as_str(), values[0].value.as_deref()),
+            ("/data/status", Some("7"))
+        );
+        let gone = of(ChangeKind::GoneValue);
+        assert_eq!(gone.len(), 1, "{drift:#?}");
+        assert_eq!(gone[0].value.as_deref(), Some("0"));
+        // The undocumented status is an error: its rule's rate moved from 0% to 50%.
+        assert!(
+            drift.of(ChangeKind::RuleRate).any(|c| c.after == "50.0%"),
+            "{drift:#?}"
+        );
+    }
+
+    #[test]
+    fn a_type_mix_that_changes_is_reported_and_a_small_rate_move_is_not() {
+        let before = profile(&[&response("0", "")]);
+        let after = profile(&[&response("\"0\"", "")]);
+        let drift = Drift::between(&before, &after, Thresholds::default());
+        let mix: Vec<_> = drift.of(ChangeKind::TypeMix).collect();
+        assert_eq!(mix.len(), 1, "{drift:#?}");
+        assert_eq!(mix[0].subject, "response /data/status");
+        assert_eq!(
+            (mix[0].before.as_str(), mix[0].after.as_str()),
+            ("integer 100.0%", "string 100.0%")
+        );
+        let loose = Drift::between(&before, &after, Thresholds::rule_rate(1.0));
+        assert_eq!(loose.of(ChangeKind::RuleRate).count(), 0);
+    }
+
+    #[test]
+    fn a_key_the_baseline_may_have_folded_is_not_called_new() {
+        let body =
+            |key: &str| format!(r#"{{"code": 200, "message": "", "data": null, "{key}": 1}}"#);
+        let mut before = TrafficProfile::with_cap(1);
+        for (i, key) in ["b", "c"].iter().enumerate() {
+            validator().validate_profiled(
+                body(key).as_bytes(),
+                None,
+                &Origin::line("t", i as u32 + 1),
+                &mut before,
+            );
+        }
+        // The baseline kept `/b` and folded `/c`: `/d` may have been among the folded, `/a`
+        // cannot have been.
+        let after = profile(&[&body("a"), &body("d")]);
+        let drift = Drift::between(&before, &after, Thresholds::rule_rate(1.0));
+        let subjects: Vec<_> = drift
+            .of(ChangeKind::NewMember)
+            .map(|c| c.subject.as_str())
+            .collect();
+        assert_eq!(subjects, ["response /a"]);
+    }
+}

@@ -38,8 +38,12 @@
 //!   open table (undocumented values, open values, unknown members) is a [`Table`] of at most
 //!   [`cap`](TrafficProfile::cap) keys; see [`Table`] for what is kept above it.
 
+mod capture;
+mod drift;
 mod feed;
 mod origin;
+#[cfg(feature = "report")]
+mod render;
 mod table;
 mod token;
 
@@ -48,7 +52,11 @@ use std::collections::BTreeMap;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use capture::{Day, Exchanges, utc_day};
+pub use drift::{Change, ChangeKind, Drift, Thresholds};
 pub use origin::Origin;
+#[cfg(feature = "report")]
+pub use render::{human, markdown};
 pub use table::Table;
 
 use table::Tally;
@@ -77,6 +85,8 @@ pub struct TrafficProfile {
     open_values: BTreeMap<String, Table<u64>>,
     unknown_members: BTreeMap<String, Table<UnknownMember>>,
     forms: Forms,
+    exchanges: Exchanges,
+    days: Table<Day>,
 }
 
 /// Payloads, by kind and verdict, and the findings.
@@ -90,6 +100,9 @@ pub struct Totals {
     pub errors: u64,
     /// Warnings, over every payload.
     pub warnings: u64,
+    /// Inputs the reader skipped: HAR entries that are not `order/get` calls.
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// Payloads by verdict.
@@ -289,6 +302,8 @@ impl TrafficProfile {
             open_values: BTreeMap::new(),
             unknown_members: BTreeMap::new(),
             forms: Forms::default(),
+            exchanges: Exchanges::default(),
+            days: Table::default(),
         }
     }
 
@@ -334,6 +349,17 @@ impl TrafficProfile {
         &self.forms
     }
 
+    /// The calls read as request/response pairs (HAR input).
+    pub fn exchanges(&self) -> &Exchanges {
+        &self.exchanges
+    }
+
+    /// The payloads and findings of each UTC day, where the input carries a capture time (a
+    /// HAR entry's `startedDateTime`), by day (`2020-08-25`); the earliest days are kept.
+    pub fn days(&self) -> &Table<Day> {
+        &self.days
+    }
+
     /// Adds `other`: counts add, first occurrences take the smaller origin, and each open
     /// table keeps the smallest keys up to the smaller of the two caps. Associative and
     /// commutative.
@@ -348,6 +374,9 @@ impl TrafficProfile {
         }
         self.totals.errors = self.totals.errors.saturating_add(t.errors);
         self.totals.warnings = self.totals.warnings.saturating_add(t.warnings);
+        add(&mut self.totals.skipped, t.skipped);
+        self.exchanges.merge(other.exchanges);
+        self.days.merge(other.days, cap);
         for (id, r) in other.rules {
             match self.rules.get_mut(&id) {
                 None => {
@@ -415,6 +444,7 @@ impl TrafficProfile {
         for t in self.unknown_members.values_mut() {
             t.shrink(cap);
         }
+        self.days.shrink(cap);
     }
 
     /// The occurrences folded in every open table: 0 while no table reached the cap.
@@ -425,6 +455,7 @@ impl TrafficProfile {
         enums
             .chain(open)
             .chain(unknown)
+            .chain([self.days.folded()])
             .fold(0, u64::saturating_add)
     }
 }
@@ -452,6 +483,8 @@ struct Out<'a> {
     open_values: &'a BTreeMap<String, Table<u64>>,
     unknown_members: &'a BTreeMap<String, Table<UnknownMember>>,
     forms: &'a Forms,
+    exchanges: &'a Exchanges,
+    days: &'a Table<Day>,
 }
 
 /// A saved profile, read as far as its versions.
@@ -475,6 +508,10 @@ struct In {
     open_values: BTreeMap<String, Table<u64>>,
     unknown_members: BTreeMap<String, Table<UnknownMember>>,
     forms: Forms,
+    #[serde(default)]
+    exchanges: Exchanges,
+    #[serde(default)]
+    days: Table<Day>,
 }
 
 impl Serialize for TrafficProfile {
@@ -490,6 +527,8 @@ impl Serialize for TrafficProfile {
             open_values: &self.open_values,
             unknown_members: &self.unknown_members,
             forms: &self.forms,
+            exchanges: &self.exchanges,
+            days: &self.days,
         }
         .serialize(s)
     }
@@ -525,6 +564,8 @@ impl<'de> Deserialize<'de> for TrafficProfile {
             open_values: i.open_values,
             unknown_members: i.unknown_members,
             forms: i.forms,
+            exchanges: i.exchanges,
+            days: i.days,
         };
         // A hand-edited profile may hold more than its cap.
         profile.merge(TrafficProfile::with_cap(profile.cap));

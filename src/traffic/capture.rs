@@ -1,0 +1,141 @@
+//! What only a capture tells: whether each call's response answered its request, when the calls
+//! were made (a HAR entry's `startedDateTime`), and what the reader skipped.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::table::Tally;
+use super::{Origin, TrafficProfile, add, add_counts};
+use crate::diagnostic::Report;
+use crate::rules::Rule;
+
+/// The calls read as request/response pairs (HAR entries).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Exchanges {
+    /// The calls.
+    pub calls: u64,
+    /// The calls whose response names another device or order than its request asked for
+    /// (`exchange-mismatch`).
+    pub mismatched: u64,
+    /// The smallest origin of a mismatched call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_mismatch: Option<Origin>,
+}
+
+impl Exchanges {
+    pub(super) fn merge(&mut self, other: Exchanges) {
+        add(&mut self.calls, other.calls);
+        add(&mut self.mismatched, other.mismatched);
+        self.first_mismatch = smaller(self.first_mismatch.take(), other.first_mismatch);
+    }
+}
+
+/// One day of a capture (UTC): its payloads and their findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Day {
+    /// Payloads captured that day.
+    pub payloads: u64,
+    /// Those with an error.
+    pub failing: u64,
+    /// Findings by rule.
+    pub rules: BTreeMap<String, u64>,
+}
+
+impl Tally for Day {
+    fn count(&self) -> u64 {
+        self.payloads
+    }
+    fn absorb(&mut self, other: Day) {
+        add(&mut self.payloads, other.payloads);
+        add(&mut self.failing, other.failing);
+        add_counts(&mut self.rules, other.rules);
+    }
+}
+
+/// The UTC day (`2020-08-25`) of a HAR entry's `startedDateTime` (RFC 3339, with an offset or
+/// `Z`); `None` when it is not such a time.
+pub fn utc_day(started: &str) -> Option<String> {
+    let at: jiff::Timestamp = started.trim().parse().ok()?;
+    Some(
+        at.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string(),
+    )
+}
+
+fn smaller(a: Option<Origin>, b: Option<Origin>) -> Option<Origin> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+impl TrafficProfile {
+    /// Counts `n` inputs the reader skipped: HAR entries that are not `order/get` calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::traffic::TrafficProfile;
+    ///
+    /// let mut profile = TrafficProfile::new();
+    /// profile.add_skipped(2);
+    /// assert_eq!(profile.totals().skipped, 2);
+    /// ```
+    pub fn add_skipped(&mut self, n: u64) {
+        add(&mut self.totals.skipped, n);
+    }
+
+    /// Feeds one call's pair of reports: whether the response answered the request.
+    pub(crate) fn exchanged(&mut self, response: &Report, origin: &Origin) {
+        let e = &mut self.exchanges;
+        add(&mut e.calls, 1);
+        let mismatched = response
+            .diagnostics()
+            .iter()
+            .any(|d| d.rule() == Rule::ExchangeMismatch);
+        if mismatched {
+            add(&mut e.mismatched, 1);
+            e.first_mismatch = smaller(e.first_mismatch.take(), Some(origin.clone()));
+        }
+    }
+
+    /// Feeds one payload's report to the series of `day` (see [`utc_day`]).
+    pub(crate) fn dated(&mut self, day: &str, report: &Report) {
+        let mut tally = Day {
+            payloads: 1,
+            failing: u64::from(!report.conforms()),
+            rules: BTreeMap::new(),
+        };
+        for d in report.diagnostics() {
+            add(tally.rules.entry(d.rule().id().to_owned()).or_default(), 1);
+        }
+        self.days.add(day, self.cap, tally);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capture_time_is_counted_on_its_utc_day() {
+        assert_eq!(
+            utc_day("2020-08-25T23:30:00.123+08:00").as_deref(),
+            Some("2020-08-25")
+        );
+        assert_eq!(
+            utc_day("2020-08-25T20:30:00-05:00").as_deref(),
+            Some("2020-08-26")
+        );
+        assert_eq!(
+            utc_day("2020-08-25T10:00:00Z").as_deref(),
+            Some("2020-08-25")
+        );
+        assert_eq!(utc_day("2020-08-25 10:00:00"), None);
+        assert_eq!(utc_day(""), None);
+    }
+}
