@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use cloudstorage_contract::Validator;
-use cloudstorage_contract::har::{Call, Entry};
+use cloudstorage_contract::har::Entry;
 use cloudstorage_contract::report::step_summary::Tally;
 use cloudstorage_contract::report::{Checked, Format, Origin, Rendering, Summary};
 use cloudstorage_contract::schema::Kind;
@@ -81,9 +81,8 @@ impl Work<'_> {
             self.job(batch, job, name, &mut out, profile.as_mut());
         }
         out.summary.skipped += batch.skipped;
-        if let Some(_profile) = &mut profile {
-            // TODO(profile, lead): count the skipped HAR entries once the library has
-            // `TrafficProfile::add_skipped`: `_profile.add_skipped(batch.skipped as u64)`.
+        if let Some(profile) = &mut profile {
+            profile.add_skipped(batch.skipped as u64);
         }
         out.profile = profile;
         out.failure.clone_from(&batch.failure);
@@ -139,12 +138,17 @@ impl Work<'_> {
                 else {
                     return;
                 };
-                let exchange =
-                    validator.validate_exchange(&call.request.bytes, &call.response.bytes);
-                if let Some(profile) = profile {
-                    let file = name.of(batch.file(job));
-                    profile_call(validator, call, &file, profile);
-                }
+                let (request, response) = (&call.request.bytes, &call.response.bytes);
+                let exchange = match profile {
+                    Some(profile) => {
+                        let at =
+                            traffic::Origin::entry(&*har.name, entry_index(&call.request.entry));
+                        let started = call.started.as_deref();
+                        validator
+                            .validate_exchange_profiled(request, response, &at, started, profile)
+                    }
+                    None => validator.validate_exchange(request, response),
+                };
                 let placer = &har.placer;
                 for (report, body) in [
                     (&exchange.request, &call.request),
@@ -156,18 +160,6 @@ impl Work<'_> {
             }
         }
     }
-}
-
-/// Feeds `profile` with a HAR call, both bodies at the origin of its entry in `file`.
-///
-/// TODO(profile, lead): an interim: each body is walked again on its own, so the profile has
-/// the bodies but not the exchange (`exchange-mismatch` is in the reports `check` prints, not
-/// yet in the profile's rule counts). Replace this with `Validator::validate_exchange_profiled`
-/// once it is on `main`, whose reports are then the ones rendered (one walk per body).
-fn profile_call(validator: &Validator, call: &Call, file: &str, profile: &mut TrafficProfile) {
-    let at = traffic::Origin::entry(file, entry_index(&call.request.entry));
-    validator.validate_profiled(&call.request.bytes, Some(Kind::Request), &at, profile);
-    validator.validate_profiled(&call.response.bytes, Some(Kind::Response), &at, profile);
 }
 
 /// A HAR entry's index, as a profile's origin holds it.

@@ -328,3 +328,53 @@ fn entries_over_the_cap_are_folded_and_counted() {
     );
     assert_eq!(unknown["folded"], 3000 - cap);
 }
+
+#[test]
+fn the_profile_counts_what_check_reports() {
+    // JSON, NDJSON, gzip and a HAR capture with a mismatched exchange and skipped entries.
+    let check = run(&["check", "--no-config", "--format", "json", "examples"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let report: serde_json::Value = serde_json::from_str(&check.stdout).expect("JSON");
+    let profiled: serde_json::Value = serde_json::from_str(&profile(&["examples"])).expect("JSON");
+    let summary = &report["summary"];
+    let totals = &profiled["totals"];
+    for key in ["errors", "warnings", "skipped"] {
+        assert_eq!(totals[key], summary[key], "{key}");
+    }
+    let verdicts = totals["payloads"].as_object().expect("payloads by kind");
+    let sum = |verdict: &str| -> u64 {
+        verdicts
+            .values()
+            .map(|v| v[verdict].as_u64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(
+        sum("conforming"),
+        summary["conforming"].as_u64().unwrap_or(0)
+    );
+    assert_eq!(sum("failing"), summary["violating"].as_u64().unwrap_or(0));
+    let mut rules: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for payload in report["payloads"].as_array().expect("payloads") {
+        let mut seen = std::collections::BTreeSet::new();
+        for finding in payload["diagnostics"].as_array().expect("diagnostics") {
+            let rule = finding["rule"].as_str().expect("a rule").to_owned();
+            let counts = rules.entry(rule.clone()).or_default();
+            counts.0 += 1;
+            if seen.insert(rule) {
+                counts.1 += 1;
+            }
+        }
+    }
+    assert!(rules.contains_key("exchange-mismatch"), "{rules:?}");
+    let profiled_rules: std::collections::BTreeMap<String, (u64, u64)> = profiled["rules"]
+        .as_object()
+        .expect("rules")
+        .iter()
+        .map(|(id, r)| {
+            let count = r["count"].as_u64().unwrap_or(0);
+            (id.clone(), (count, r["payloads"].as_u64().unwrap_or(0)))
+        })
+        .collect();
+    assert_eq!(profiled_rules, rules);
+    assert_eq!(profiled["exchanges"]["mismatched"], 1);
+}
