@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use cloudstorage_contract::report::Rendering;
 use cloudstorage_contract::schema::Kind;
+use cloudstorage_contract::traffic::TrafficProfile;
 use cloudstorage_contract::{Error, Validator};
 
 use super::inputs::{self, How, Input, Walk};
-use super::output::{self, OutputFile, Sink};
+use super::output::{self, Output, OutputFile, Sink};
 use super::read::Reader;
 use super::render::{OwnName, Texts, Work};
 use super::schedule;
@@ -31,13 +32,25 @@ pub(crate) struct Config {
     pub(crate) max_bytes: usize,
     /// What a directory walk leaves out.
     pub(crate) walk: Walk,
-    /// The files of `--output`, each with its format.
-    pub(crate) outputs: Vec<(Format, PathBuf)>,
+    /// The files of `--output`, each with what it holds.
+    pub(crate) outputs: Vec<(Output, PathBuf)>,
+    /// Gather the traffic profile of the run for the caller, as well as for any file of
+    /// `--output profile=PATH` (`profile`, which prints it).
+    pub(crate) profile: bool,
     /// Where to append the GitHub step summary (`GITHUB_STEP_SUMMARY`, with the github format).
     pub(crate) step_summary: Option<PathBuf>,
 }
 
-/// Runs `check` over `paths`, writing to `out`; returns the exit code (0, 1 or 2).
+/// What a run ends with.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// The exit code of `check`: 0, 1 or 2.
+    pub(crate) code: u8,
+    /// The traffic profile of everything read, when [`Config::profile`] asked for it.
+    pub(crate) profile: Option<TrafficProfile>,
+}
+
+/// Runs `check` over `paths`, writing to `out`.
 ///
 /// # Errors
 ///
@@ -49,7 +62,7 @@ pub(crate) fn run(
     config: &Config,
     paths: &[PathBuf],
     out: impl Write,
-) -> Result<u8, Error> {
+) -> Result<Outcome, Error> {
     let mut inputs = inputs::inputs(paths, config.ndjson, config.walk)?;
     let files = output::create(&config.outputs, paths)?;
     // A report is never read as an input, even where a folder walk finds it.
@@ -63,7 +76,7 @@ pub(crate) fn run(
         });
     }
     let reader = Reader::new(&inputs, config.max_bytes, config.jobs);
-    run_with(validator, config, out, files, reader, true).map(|(code, _)| code)
+    run_with(validator, config, out, files, reader, true).map(|(outcome, _)| outcome)
 }
 
 /// `check` over the bytes of one input held in memory, read as NDJSON or (`har`) as a HAR
@@ -86,17 +99,17 @@ pub(crate) fn run_bytes(
         gzip: false,
     }];
     let reader = Reader::new(&input, config.max_bytes, config.jobs).with_bytes(bytes);
-    let (code, reader) = run_with(validator, config, out, Vec::new(), reader, false)?;
+    let (outcome, reader) = run_with(validator, config, out, Vec::new(), reader, false)?;
     match reader.and_then(Reader::into_failure) {
         Some(e) => Err(e),
-        None => Ok(code),
+        None => Ok(outcome.code),
     }
 }
 
 /// Reads the inputs of `reader`, validates and renders them on `config.jobs` threads, and
 /// writes the reports and the summary to `out` (unless quiet) and to `files`, printing the
-/// error of an input that cannot be read when `print_failures`; returns the exit code, and the
-/// reader when it was read to its end.
+/// error of an input that cannot be read when `print_failures`; returns the exit code and the
+/// profile, and the reader when it was read to its end.
 fn run_with<'a, W: Write>(
     validator: &Validator,
     config: &Config,
@@ -104,10 +117,10 @@ fn run_with<'a, W: Write>(
     files: Vec<OutputFile>,
     reader: Reader<'a>,
     print_failures: bool,
-) -> Result<(u8, Option<Reader<'a>>), Error> {
+) -> Result<(Outcome, Option<Reader<'a>>), Error> {
     let stdout = (!config.quiet).then(|| (Rendering::new(config.format, config.color), out));
     let step_summary = config.step_summary.clone();
-    let mut sink = Sink::new(stdout, files, step_summary, print_failures)?;
+    let mut sink = Sink::new(stdout, files, step_summary, print_failures, config.profile)?;
     let render = sink.render();
     let work = Work {
         validator,
@@ -137,7 +150,8 @@ fn run_with<'a, W: Write>(
         Err(e) => return Err(Error::io("<stdout>", e)),
     }
     let code = sink.code();
-    Ok((code, read))
+    let profile = sink.profile.take();
+    Ok((Outcome { code, profile }, read))
 }
 
 #[cfg(test)]
@@ -180,6 +194,7 @@ mod tests {
             max_bytes: 1000,
             walk: Walk::default(),
             outputs: Vec::new(),
+            profile: false,
             step_summary: None,
         }
     }
@@ -252,6 +267,7 @@ mod tests {
             let render = Render {
                 renderings,
                 tally: false,
+                profile: false,
             };
             let rendered = render.all(results);
             assert_eq!(rendered.internal.len(), 1, "{format:?}");
@@ -268,7 +284,7 @@ mod tests {
             let config = ndjson_config(format, 1);
             let mut out = Vec::new();
             let stdout = Some((Rendering::new(config.format, false), &mut out));
-            let mut sink = Sink::new(stdout, Vec::new(), None, true).unwrap();
+            let mut sink = Sink::new(stdout, Vec::new(), None, true, false).unwrap();
             sink.begin().unwrap();
             sink.emit(rendered).unwrap();
             sink.end().unwrap();

@@ -276,6 +276,34 @@ impl<F: ValueEnum, K: ValueEnum> File<F, K> {
         }
     }
 
+    /// The file for a command whose `--format` takes other values than `check`'s (`profile`):
+    /// its `format` is `check`'s report format, checked as `check` checks it and then left
+    /// out, so that the command's own flag or default applies.
+    pub(crate) fn without_format<G>(self) -> File<G, K> {
+        let Values {
+            time_zone,
+            strict,
+            max_bytes,
+            jobs,
+            format: _,
+            kind,
+            rules,
+        } = self.values;
+        File {
+            path: self.path,
+            text: self.text,
+            values: Values {
+                time_zone,
+                strict,
+                max_bytes,
+                jobs,
+                format: None,
+                kind,
+                rules,
+            },
+        }
+    }
+
     /// The file `choice` names, or the one found from the current directory; `None` with
     /// `--no-config` or when there is none.
     ///

@@ -8,6 +8,7 @@ mod color;
 mod config;
 mod inputs;
 mod output;
+mod profile;
 mod read;
 mod render;
 mod schedule;
@@ -24,7 +25,7 @@ use cloudstorage_contract::schema::{self, Kind, Variant};
 use cloudstorage_contract::{Level, RULES, Rule};
 use cloudstorage_contract::{Options, Profile, Validator};
 
-use output::Format;
+use output::{Format, Output};
 
 /// The one-line description, first in `--help` and in the man page's NAME.
 const ABOUT: &str = "Check Alibaba Cloud IoT order/get (API 1.0.6) payloads against the contract";
@@ -45,6 +46,9 @@ enum Command {
     Check(CheckArgs),
     /// Print the settings `check` uses here, and where each comes from.
     Config(ConfigArgs),
+    /// Profile traffic: the values, members, forms and rules it carries, and how it covers the
+    /// contract; or merge saved profiles.
+    Profile(profile::ProfileArgs),
     /// List the rules: id, default severity, summary.
     Rules,
     /// Explain a rule, with a failing and a passing example.
@@ -161,8 +165,10 @@ struct CheckArgs {
     format: FormatArg,
     /// Also write the report in FORMAT to the file PATH, byte for byte what `--format FORMAT`
     /// prints (repeatable, e.g. `--output sarif=contract.sarif --output junit=contract.xml`).
+    /// `profile=PATH` writes the traffic profile of the same pass, as `profile --format json`
+    /// prints it.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = output_arg)]
-    output: Vec<(FormatArg, PathBuf)>,
+    output: Vec<(OutputArg, PathBuf)>,
     /// Colour the human format and the `error:` lines: `auto` on a terminal, unless
     /// `NO_COLOR` is set or `TERM` is `dumb`; `CLICOLOR_FORCE` forces it.
     #[arg(long, value_enum, default_value_t = color::When::Auto, value_name = "WHEN")]
@@ -202,6 +208,13 @@ pub(crate) enum CheckKind {
     Auto,
     Request,
     Response,
+}
+
+/// What a file of `--output` holds: a report in a format, or the traffic profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputArg {
+    Report(FormatArg),
+    Profile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -304,6 +317,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<ExitCode, cloudstorage_contract
             check_command(args, sub)
         }
         Command::Config(args) => config_command(&args),
+        Command::Profile(args) => {
+            let sub = matches.subcommand_matches("profile").unwrap_or(matches);
+            profile::run(args, sub)
+        }
         Command::Rules => rules_command(),
         Command::Explain { rule } => explain_command(&rule),
         Command::Mock(args) => serve::mock(&args).map(|()| ExitCode::SUCCESS),
@@ -394,6 +411,11 @@ fn settings(
     matches: &ArgMatches,
 ) -> Result<config::Settings<FormatArg, CheckKind>, cloudstorage_contract::Error> {
     let file = config::File::load(&args.config)?;
+    config::Settings::resolve(file, matches, level_flags(matches)?)
+}
+
+/// The levels of `--allow`, `--warn` and `--deny` in `matches`, in command-line order.
+fn level_flags(matches: &ArgMatches) -> Result<Vec<(Rule, Level)>, cloudstorage_contract::Error> {
     // Like rustc's lint flags, the last one for a rule wins: gather them in command-line order.
     let mut levels: Vec<(usize, Rule, Level)> = Vec::new();
     for (flag, level) in [
@@ -411,11 +433,53 @@ fn settings(
         }
     }
     levels.sort_by_key(|(index, ..)| *index);
-    let flags = levels
+    Ok(levels
         .into_iter()
         .map(|(_, rule, level)| (rule, level))
-        .collect();
-    config::Settings::resolve(file, matches, flags)
+        .collect())
+}
+
+/// The validator of `settings` (`check`'s or `profile`'s), with `engine`.
+fn validator<F, K>(
+    settings: &config::Settings<F, K>,
+    engine: cloudstorage_contract::Engine,
+) -> Result<Validator, cloudstorage_contract::Error> {
+    let profile = if settings.strict.value {
+        Profile::Strict
+    } else {
+        Profile::Default
+    };
+    // `check` prints verdicts, never the typed payload: the faster path without it.
+    let mut options = Options::default()
+        .profile(profile)
+        .max_bytes(settings.max_bytes.value)
+        .keep_payload(false)
+        .engine(engine);
+    if let Some(zone) = &settings.time_zone.value {
+        options = options.time_zone(zone.clone());
+    }
+    // The file's levels, then the flags' in command-line order: the last one for a rule wins.
+    for (rule, level) in &settings.levels {
+        options = options.level(*rule, level.value);
+    }
+    Validator::new(options)
+}
+
+/// The threads to run on: `--jobs` or the file's `jobs`, or every core.
+fn jobs<F, K>(settings: &config::Settings<F, K>) -> usize {
+    match settings.jobs.value {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    }
+}
+
+/// The kind every payload is read as, or `None` to tell each one's.
+fn kind(kind: CheckKind) -> Option<Kind> {
+    match kind {
+        CheckKind::Auto => None,
+        CheckKind::Request => Some(Kind::Request),
+        CheckKind::Response => Some(Kind::Response),
+    }
 }
 
 fn check_command(
@@ -423,47 +487,25 @@ fn check_command(
     matches: &ArgMatches,
 ) -> Result<ExitCode, cloudstorage_contract::Error> {
     let settings = settings(&args, matches)?;
-    let profile = if settings.strict.value {
-        Profile::Strict
-    } else {
-        Profile::Default
-    };
     let max_bytes = settings.max_bytes.value;
-    // `check` prints verdicts, never the typed payload: the faster path without it.
-    let mut options = Options::default()
-        .profile(profile)
-        .max_bytes(max_bytes)
-        .keep_payload(false)
-        .engine(match args.engine {
+    let validator = validator(
+        &settings,
+        match args.engine {
             EngineArg::OnePass => cloudstorage_contract::Engine::OnePass,
             EngineArg::Reference => cloudstorage_contract::Engine::Reference,
-        });
-    if let Some(zone) = settings.time_zone.value {
-        options = options.time_zone(zone);
-    }
-    // The file's levels, then the flags' in command-line order: the last one for a rule wins.
-    for (rule, level) in settings.levels {
-        options = options.level(rule, level.value);
-    }
-    let validator = Validator::new(options)?;
-    let jobs = match settings.jobs.value {
-        Some(n) => n as usize,
-        None => std::thread::available_parallelism().map_or(1, usize::from),
-    };
+        },
+    )?;
+    let jobs = jobs(&settings);
     let format = Format::from(settings.format.value);
-    let outputs: Vec<(Format, PathBuf)> = args
+    let outputs: Vec<(Output, PathBuf)> = args
         .output
         .iter()
-        .map(|(format, path)| (Format::from(*format), path.clone()))
+        .map(|(output, path)| (Output::from(*output), path.clone()))
         .collect();
     color::choose(args.color);
     let color = color::stdout();
     let config = check::Config {
-        kind: match settings.kind.value {
-            CheckKind::Auto => None,
-            CheckKind::Request => Some(Kind::Request),
-            CheckKind::Response => Some(Kind::Response),
-        },
+        kind: kind(settings.kind.value),
         ndjson: args.ndjson,
         jobs,
         format,
@@ -476,32 +518,56 @@ fn check_command(
         },
         step_summary: step_summary(format, &outputs),
         outputs,
+        profile: false,
     };
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let code = check::run(&validator, &config, &args.paths, out)?;
-    Ok(ExitCode::from(code))
+    let outcome = check::run(&validator, &config, &args.paths, out)?;
+    Ok(ExitCode::from(outcome.code))
 }
 
 /// The file `GITHUB_STEP_SUMMARY` names, when the report goes out in the github format (on
 /// stdout or to a file) and the variable is set.
-fn step_summary(format: Format, outputs: &[(Format, PathBuf)]) -> Option<PathBuf> {
-    let github = format == Format::Github || outputs.iter().any(|(f, _)| *f == Format::Github);
+fn step_summary(format: Format, outputs: &[(Output, PathBuf)]) -> Option<PathBuf> {
+    let github = format == Format::Github
+        || outputs
+            .iter()
+            .any(|(o, _)| *o == Output::Report(Format::Github));
     let path = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?;
     github.then(|| PathBuf::from(path))
 }
 
-/// Parses `--output FORMAT=PATH`.
-fn output_arg(value: &str) -> Result<(FormatArg, PathBuf), String> {
+/// What `--output` takes besides the formats: `profile=PATH`.
+const PROFILE_OUTPUT: &str = "profile";
+
+/// Parses `--output FORMAT=PATH`: a `--format` value, or `profile`.
+fn output_arg(value: &str) -> Result<(OutputArg, PathBuf), String> {
     let (format, path) = value.split_once('=').ok_or_else(|| {
         format!("expected FORMAT=PATH, such as `sarif=contract.sarif`, not `{value}`")
     })?;
-    let format = FormatArg::from_str(format, false).map_err(|_| {
-        format!("unknown format `{format}`, expected one of: human, json, junit, sarif, github")
-    })?;
+    let format = if format == PROFILE_OUTPUT {
+        OutputArg::Profile
+    } else {
+        let report = FormatArg::from_str(format, false).map_err(|_| {
+            format!(
+                "unknown format `{format}`, expected one of: human, json, junit, sarif, github, \
+                 {PROFILE_OUTPUT}"
+            )
+        })?;
+        OutputArg::Report(report)
+    };
     if path.is_empty() {
         return Err(format!("no file after `{value}`"));
     }
     Ok((format, PathBuf::from(path)))
+}
+
+impl From<OutputArg> for Output {
+    fn from(output: OutputArg) -> Output {
+        match output {
+            OutputArg::Report(format) => Output::Report(format.into()),
+            OutputArg::Profile => Output::Profile,
+        }
+    }
 }
 
 impl From<FormatArg> for Format {
@@ -545,6 +611,7 @@ pub fn check_bytes(
         max_bytes,
         walk: inputs::Walk::default(),
         outputs: Vec::new(),
+        profile: false,
         step_summary: None,
     };
     let mut out = Vec::new();

@@ -3,6 +3,10 @@
 //!
 //! The payloads are validated once. Each is rendered once per distinct [`Rendering`] the
 //! destinations ask for, and each destination writes its rendering's text as it comes.
+//!
+//! `--output profile=PATH` is not a report: it is the [`TrafficProfile`] of the same pass, each
+//! batch's profile merged here as the batches come, written at the end as `profile --format
+//! json` prints it ([`profile_json`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -12,12 +16,31 @@ use cloudstorage_contract::Error;
 use cloudstorage_contract::report::step_summary::Tally;
 use cloudstorage_contract::report::{Checked, Summary, Writer};
 pub(crate) use cloudstorage_contract::report::{Format, Rendering};
+use cloudstorage_contract::traffic::TrafficProfile;
 
 use super::render::{Render, Rendered, Renderings, Texts, slot};
 
+/// What a file of `--output` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// The report in this format, byte for byte what `--format` prints.
+    Report(Format),
+    /// The traffic profile of the run, in its JSON form ([`profile_json`]).
+    Profile,
+}
+
+/// The JSON text of a traffic profile, as `profile --format json` prints it and
+/// `check --output profile=PATH` writes it: pretty, with a newline at the end.
+pub(crate) fn profile_json(profile: &TrafficProfile) -> Result<Vec<u8>, Error> {
+    let mut text = serde_json::to_vec_pretty(profile)
+        .map_err(|e| Error::internal(format!("a traffic profile as JSON: {e}")))?;
+    text.push(b'\n');
+    Ok(text)
+}
+
 /// A file of `--output`, open for writing.
 pub(crate) struct OutputFile {
-    pub(crate) format: Format,
+    pub(crate) output: Output,
     pub(crate) path: PathBuf,
     pub(crate) file: BufWriter<File>,
 }
@@ -29,7 +52,7 @@ pub(crate) struct OutputFile {
 /// A file that cannot be created; two outputs to one file; an output that is a path `named` on
 /// the command line as an input (it would be emptied before it is read).
 pub(crate) fn create(
-    outputs: &[(Format, PathBuf)],
+    outputs: &[(Output, PathBuf)],
     named: &[PathBuf],
 ) -> Result<Vec<OutputFile>, Error> {
     let named: Vec<PathBuf> = named.iter().map(|p| identity(p)).collect();
@@ -52,10 +75,10 @@ pub(crate) fn create(
     }
     outputs
         .iter()
-        .map(|(format, path)| {
+        .map(|(output, path)| {
             let file = File::create(path).map_err(|e| Error::io(path, e))?;
             Ok(OutputFile {
-                format: *format,
+                output: *output,
                 path: path.clone(),
                 file: BufWriter::with_capacity(1 << 16, file),
             })
@@ -84,6 +107,11 @@ pub(crate) fn identity(path: &Path) -> PathBuf {
 pub(crate) struct Sink<W: Write> {
     pub(crate) stdout: Option<Writer<W>>,
     pub(crate) files: Vec<(PathBuf, Writer<BufWriter<File>>)>,
+    /// The files of `--output profile=PATH`.
+    pub(crate) profile_files: Vec<(PathBuf, BufWriter<File>)>,
+    /// The profile of the batches emitted so far, when one is gathered: for `profile_files`,
+    /// or for the caller (`profile`).
+    pub(crate) profile: Option<TrafficProfile>,
     pub(crate) summary: Summary,
     /// Results kept for the formats that need them all (junit).
     pub(crate) kept: Vec<Checked>,
@@ -102,7 +130,8 @@ pub(crate) struct Sink<W: Write> {
 impl<W: Write> Sink<W> {
     /// The destinations of `check`'s reports: `stdout` in its rendering (none when quiet),
     /// the `--output` files, and the GitHub step summary's file; the error of an input that
-    /// cannot be read is printed when `print_failures`.
+    /// cannot be read is printed when `print_failures`. A traffic profile is gathered when
+    /// `profile` or when a file of `--output` is one.
     ///
     /// # Errors
     ///
@@ -112,18 +141,26 @@ impl<W: Write> Sink<W> {
         files: Vec<OutputFile>,
         step_summary: Option<PathBuf>,
         print_failures: bool,
+        profile: bool,
     ) -> Result<Self, Error> {
         let stdout = match stdout {
             None => None,
             Some((rendering, out)) => Some(Writer::with_rendering(rendering, out)?),
         };
-        let files = files
-            .into_iter()
-            .map(|f| Ok((f.path, Writer::new(f.format, f.file)?)))
-            .collect::<Result<_, Error>>()?;
+        let mut reports = Vec::new();
+        let mut profile_files = Vec::new();
+        for f in files {
+            match f.output {
+                Output::Report(format) => reports.push((f.path, Writer::new(format, f.file)?)),
+                Output::Profile => profile_files.push((f.path, f.file)),
+            }
+        }
+        let profile = (profile || !profile_files.is_empty()).then(TrafficProfile::new);
         Ok(Sink {
             stdout,
-            files,
+            files: reports,
+            profile_files,
+            profile,
             summary: Summary::default(),
             kept: Vec::new(),
             internal: false,
@@ -177,6 +214,7 @@ impl<W: Write> Sink<W> {
         Render {
             renderings,
             tally: self.step_summary.is_some(),
+            profile: self.profile.is_some(),
         }
     }
 
@@ -184,6 +222,10 @@ impl<W: Write> Sink<W> {
     pub(crate) fn emit(&mut self, rendered: Rendered) -> io::Result<Texts> {
         self.summary.merge(&rendered.summary);
         self.kept.extend(rendered.kept);
+        if let (Some(profile), Some(batch)) = (&mut self.profile, rendered.profile) {
+            // Order-free: the same profile whatever the batches and threads were.
+            profile.merge(batch);
+        }
         if let Some((_, tally)) = &mut self.step_summary {
             tally.merge(rendered.tally);
         }
@@ -237,6 +279,24 @@ impl<W: Write> Sink<W> {
                 let kind = e.kind();
                 self.file_failed = Some(Error::io(path, e));
                 return Err(io::Error::new(kind, "the step summary failed"));
+            }
+        }
+        if let Some(profile) = &self.profile
+            && !self.profile_files.is_empty()
+        {
+            let text = match profile_json(profile) {
+                Ok(text) => text,
+                Err(e) => {
+                    self.file_failed = Some(e);
+                    return Err(io::Error::other("the profile failed"));
+                }
+            };
+            for (path, mut file) in std::mem::take(&mut self.profile_files) {
+                if let Err(e) = file.write_all(&text).and_then(|()| file.flush()) {
+                    let kind = e.kind();
+                    self.file_failed = Some(Error::io(&path, e));
+                    return Err(io::Error::new(kind, "an output file failed"));
+                }
             }
         }
         for (path, file) in std::mem::take(&mut self.files) {

@@ -118,6 +118,8 @@ impl Batch {
 /// A HAR file's `order/get` calls, and the file to place their findings in.
 #[derive(Debug)]
 pub(crate) struct Har {
+    /// The file's name, for the origins of a traffic profile.
+    pub(crate) name: Arc<str>,
     pub(crate) placer: HarPlacer,
     pub(crate) calls: Vec<Call>,
 }
@@ -233,6 +235,7 @@ impl<'a> Reader<'a> {
                 let calls = har::calls(&input.name, &bytes)?;
                 batch.skipped += calls.skipped;
                 let har = Har {
+                    name: input.name.clone(),
                     placer: HarPlacer::new(input.name.clone(), bytes),
                     calls: calls.calls,
                 };

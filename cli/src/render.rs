@@ -1,12 +1,16 @@
 //! Validating and rendering a batch of payloads, on the thread that read it: each payload's
-//! report placed in its input, then rendered once per rendering the destinations ask for.
+//! report placed in its input, then rendered once per rendering the destinations ask for, and,
+//! when a traffic profile is asked for, fed to the batch's own [`TrafficProfile`] from the same
+//! walk (the sink merges the batches' profiles).
 
 use std::sync::Arc;
 
 use cloudstorage_contract::Validator;
+use cloudstorage_contract::har::Entry;
 use cloudstorage_contract::report::step_summary::Tally;
 use cloudstorage_contract::report::{Checked, Format, Origin, Rendering, Summary};
 use cloudstorage_contract::schema::Kind;
+use cloudstorage_contract::traffic::{self, TrafficProfile};
 
 use super::read::{Batch, Content, Job};
 
@@ -72,17 +76,29 @@ impl Work<'_> {
     /// naming their files with this thread's `name`.
     pub(crate) fn batch(self, batch: &Batch, name: &mut OwnName, texts: Texts) -> Rendered {
         let mut out = self.render.start(texts);
+        let mut profile = self.render.profile.then(TrafficProfile::new);
         for job in &batch.jobs {
-            self.job(batch, job, name, &mut out);
+            self.job(batch, job, name, &mut out, profile.as_mut());
         }
         out.summary.skipped += batch.skipped;
+        if let Some(profile) = &mut profile {
+            profile.add_skipped(batch.skipped as u64);
+        }
+        out.profile = profile;
         out.failure.clone_from(&batch.failure);
         out
     }
 
     /// Validates one job, a payload or a HAR call's request and response, and renders its
-    /// results onto `out` as they are made.
-    fn job(self, batch: &Batch, job: &Job, name: &mut OwnName, out: &mut Rendered) {
+    /// results onto `out` as they are made; feeds `profile` from the same walk when given.
+    fn job(
+        self,
+        batch: &Batch,
+        job: &Job,
+        name: &mut OwnName,
+        out: &mut Rendered,
+        profile: Option<&mut TrafficProfile>,
+    ) {
         let validator = self.validator;
         let mut origin = || {
             let file = name.of(batch.file(job));
@@ -94,15 +110,23 @@ impl Work<'_> {
         match &job.content {
             Content::Bytes(range) => {
                 let bytes = batch.bytes(range);
-                let report = match self.kind {
-                    None => validator.validate(bytes),
-                    Some(Kind::Request) => validator.validate_request(bytes),
-                    Some(Kind::Response) => validator.validate_response(bytes),
+                let origin = origin();
+                let report = match (profile, self.kind) {
+                    (Some(profile), kind) => {
+                        let at = traffic::Origin::from(&origin);
+                        validator.validate_profiled(bytes, kind, &at, profile)
+                    }
+                    (None, None) => validator.validate(bytes),
+                    (None, Some(Kind::Request)) => validator.validate_request(bytes),
+                    (None, Some(Kind::Response)) => validator.validate_response(bytes),
                 };
-                let checked = Checked::new(report, origin(), bytes, self.want_source);
+                let checked = Checked::new(report, origin, bytes, self.want_source);
                 self.render.push(out, checked);
             }
             Content::TooLarge(len) => {
+                // TODO(profile, lead): a payload over `--max-bytes` is never read whole, so it
+                // cannot go through `validate_profiled`: the profile misses its verdict and its
+                // `too-large` finding until the library can record a report it did not walk.
                 let checked = Checked::too_large(origin(), *len, self.max_bytes);
                 self.render.push(out, checked);
             }
@@ -114,8 +138,17 @@ impl Work<'_> {
                 else {
                     return;
                 };
-                let exchange =
-                    validator.validate_exchange(&call.request.bytes, &call.response.bytes);
+                let (request, response) = (&call.request.bytes, &call.response.bytes);
+                let exchange = match profile {
+                    Some(profile) => {
+                        let at =
+                            traffic::Origin::entry(&*har.name, entry_index(&call.request.entry));
+                        let started = call.started.as_deref();
+                        validator
+                            .validate_exchange_profiled(request, response, &at, started, profile)
+                    }
+                    None => validator.validate_exchange(request, response),
+                };
                 let placer = &har.placer;
                 for (report, body) in [
                     (&exchange.request, &call.request),
@@ -127,6 +160,11 @@ impl Work<'_> {
             }
         }
     }
+}
+
+/// A HAR entry's index, as a profile's origin holds it.
+fn entry_index(entry: &Entry) -> u32 {
+    u32::try_from(entry.index).unwrap_or(u32::MAX)
 }
 
 /// A thread's own copy of a file name. Every result names its file, and an `Arc` shared by the
@@ -169,6 +207,8 @@ pub(crate) struct Rendered {
     pub(crate) tally: Tally,
     /// An input that could not be read after these payloads: the error line to print.
     pub(crate) failure: Option<String>,
+    /// The batch's traffic profile, when one is gathered.
+    pub(crate) profile: Option<TrafficProfile>,
     /// Whether an item of a list was rendered, by slot, for the json and sarif commas.
     any: [bool; RENDERINGS],
 }
@@ -179,6 +219,8 @@ pub(crate) struct Render {
     pub(crate) renderings: Renderings,
     /// Whether to gather a [`Tally`] for the GitHub step summary.
     pub(crate) tally: bool,
+    /// Whether to gather each batch's [`TrafficProfile`].
+    pub(crate) profile: bool,
 }
 
 impl Render {

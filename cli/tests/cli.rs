@@ -593,6 +593,7 @@ fn help_documents_the_interface() {
     snapshot("help", &["--help"], None, 0);
     snapshot("help_mock", &["mock", "--help"], None, 0);
     snapshot("help_proxy", &["proxy", "--help"], None, 0);
+    snapshot("help_profile", &["profile", "--help"], None, 0);
 }
 
 /// Whether `c` would act on a terminal or reorder what a reader sees: C0 and C1 controls, DEL,

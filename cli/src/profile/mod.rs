@@ -1,0 +1,151 @@
+//! `profile`: what the traffic carries and how it covers the contract, as a
+//! [`TrafficProfile`](cloudstorage_contract::traffic::TrafficProfile).
+//!
+//! It reads what `check` reads, through `check`'s own pass ([`crate::check`]: the same reader,
+//! scheduler and batches), with each batch profiled on the thread that validates it and the
+//! batches' profiles merged as they are emitted. Merging is order-free, so the profile is the
+//! same whatever `--jobs` is and however the inputs were split. `--merge` reads saved profiles
+//! instead ([`saved`]). [`print`] writes the result in the format asked for.
+
+mod print;
+mod saved;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ArgMatches;
+
+use cloudstorage_contract::{Engine, Error};
+
+use super::check;
+use super::inputs::Walk;
+use super::output::Format;
+use super::{CheckKind, RuleId, config};
+
+pub(crate) use print::ProfileFormat;
+
+const AFTER_HELP: &str = "\
+Inputs:
+  What `check` reads, read the same way (see `cloudstorage-contract check --help`): files by
+  their extension, NDJSON, HAR captures, `.gz`, directories as ripgrep searches them, and `-`
+  for stdin. With `--merge`, each PATH is a profile saved by `--format json` or by
+  `check --output profile=PATH`.
+
+Exit status:
+  0  the profile was printed, whatever the payloads' verdicts
+  2  a usage error, an unreadable input or saved profile, or an internal failure (`error: ...`
+     on stderr); the profile of what could be read is still printed
+
+Configuration:
+  `cloudstorage-contract.toml` applies as for `check` (`time-zone`, `strict`, `max-bytes`,
+  `jobs`, `kind`, `[rules]`), except `format`, which is `check`'s report format. `--merge`
+  reads no configuration.
+
+Examples:
+  cloudstorage-contract profile --format html captures/ > profile.html
+  cloudstorage-contract profile --format json captures/monday.har > monday.json
+  cloudstorage-contract profile --merge --format markdown monday.json tuesday.json";
+
+/// The arguments of `profile`. The flags it shares with `check` have `check`'s names (and
+/// argument ids), so that the configuration file meets them as it meets `check`'s.
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub(crate) struct ProfileArgs {
+    /// Files, directories, or `-` for stdin; with `--merge`, saved profiles.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    /// Read each PATH as a saved profile (JSON) and print them merged into one.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "kind", "ndjson", "no_ignore", "hidden", "strict", "time_zone", "allow", "warn",
+            "deny", "max_bytes", "jobs",
+        ]
+    )]
+    merge: bool,
+    // Room for `--baseline OLD.json` and `--fail-on KIND` (drift): they go here, and `run`
+    // compares the profile with the baseline before printing.
+    /// The output format on stdout.
+    #[arg(long, value_enum, default_value_t = ProfileFormat::Human)]
+    format: ProfileFormat,
+    /// What each payload is; `auto` tells by `params` (request) or `code` (response). HAR
+    /// bodies are always what they are.
+    #[arg(long, value_enum, default_value_t = CheckKind::Auto)]
+    kind: CheckKind,
+    /// Read stdin and files without a known extension as NDJSON: one payload per line.
+    #[arg(long)]
+    ndjson: bool,
+    /// In directories, also read what `.gitignore`, `.ignore` and Git's excludes leave out.
+    #[arg(long)]
+    no_ignore: bool,
+    /// In directories, also read hidden files and folders.
+    #[arg(long)]
+    hidden: bool,
+    /// The strict profile: every warning is an error.
+    #[arg(long)]
+    strict: bool,
+    /// Check each local time against this IANA time zone, such as `Asia/Shanghai`.
+    #[arg(long, value_name = "IANA")]
+    time_zone: Option<String>,
+    /// Do not report RULE (repeatable; later flags win over earlier ones).
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
+    allow: Vec<String>,
+    /// Report RULE as a warning (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
+    warn: Vec<String>,
+    /// Report RULE as an error (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
+    deny: Vec<String>,
+    /// The largest payload accepted, in bytes; larger ones violate `too-large`.
+    #[arg(long, value_name = "N", default_value_t = cloudstorage_contract::DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+    /// Threads to read and validate with [default: all cores]; the profile is the same
+    /// whatever their number.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    #[command(flatten)]
+    config: config::Choice,
+}
+
+/// Runs `profile`: prints the profile of the inputs, or of the saved profiles with `--merge`.
+///
+/// # Errors
+///
+/// A usage error, or (before anything is read) a path that does not exist; an unreadable or
+/// invalid saved profile.
+pub(crate) fn run(args: ProfileArgs, matches: &ArgMatches) -> Result<ExitCode, Error> {
+    super::color::choose(super::color::When::Auto);
+    if args.merge {
+        let profile = saved::merged(&args.paths)?;
+        print::print(&profile, args.format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The file as `check` reads it, its `format` left out: `check`'s report format.
+    let file = config::File::<super::FormatArg, CheckKind>::load(&args.config)?;
+    let file = file.map(config::File::without_format::<ProfileFormat>);
+    let settings = config::Settings::resolve(file, matches, super::level_flags(matches)?)?;
+    let validator = super::validator(&settings, Engine::OnePass)?;
+    let config = check::Config {
+        kind: super::kind(settings.kind.value),
+        ndjson: args.ndjson,
+        jobs: super::jobs(&settings),
+        // Nothing is rendered: no report goes anywhere.
+        format: Format::Json,
+        color: false,
+        quiet: true,
+        max_bytes: settings.max_bytes.value,
+        walk: Walk {
+            ignore_files: !args.no_ignore,
+            skip_hidden: !args.hidden,
+        },
+        outputs: Vec::new(),
+        profile: true,
+        step_summary: None,
+    };
+    let outcome = check::run(&validator, &config, &args.paths, std::io::sink())?;
+    let profile = outcome.profile.unwrap_or_default();
+    print::print(&profile, settings.format.value)?;
+    // `check`'s 1 (a payload violates the contract) is a finding of the profile, not a
+    // failure: only an input that could not be read (or an internal error) fails the run.
+    Ok(ExitCode::from(if outcome.code == 2 { 2 } else { 0 }))
+}
