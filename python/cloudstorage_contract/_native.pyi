@@ -88,6 +88,42 @@ class Validator:
         """One row per value: `conforms`, `errors`, `warnings`, `diagnostics`; a null value
         gets a null row. A `ChunkedArray` (a table's column) is combined into one array
         first."""
+    def profile_arrow(
+        self,
+        values: Union[pyarrow.Array, pyarrow.ChunkedArray],
+        files: Union[str, pyarrow.Array, pyarrow.ChunkedArray, None] = None,
+        lines: Union[pyarrow.Array, pyarrow.ChunkedArray, None] = None,
+        kind: Literal["auto", "request", "response"] = "auto",
+        jobs: Optional[int] = None,
+        cap: Optional[int] = None,
+    ) -> TrafficProfile:
+        """The profile of every non-null value, read as `check_arrow` reads them. Each value's
+        origin is its file (`files`: one name, default `"<stdin>"`, or one string per value)
+        and its line (`lines`: one integer per value, null for a whole file; `None` numbers
+        the values from 1). `cap` bounds each open table (default 1024 keys)."""
+
+class TrafficProfile:
+    """What a body of traffic carries and how it covers the contract; profiles of parts merge
+    into the profile of the whole, in any order. Compared with `==`; not hashable."""
+
+    def __init__(self, cap: Optional[int] = None) -> None:
+        """An empty profile whose open tables keep at most `cap` keys (default 1024)."""
+    @property
+    def cap(self) -> int: ...
+    @property
+    def payloads(self) -> int:
+        """The payloads profiled, of every kind and verdict."""
+    def merge(self, other: TrafficProfile) -> None:
+        """Adds `other` into this profile, in place; `other` is left as it was."""
+    def to_json(self, pretty: bool = False) -> str:
+        """The versioned JSON form (`"version": 1`, `"contract": "1.0.6"`), as the command
+        line writes it."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form as Python values: `json.loads(self.to_json())`."""
+    @classmethod
+    def from_json(cls, json: Union[str, bytes]) -> TrafficProfile:
+        """Reads the JSON form back; `ValueError` for anything else, another format version
+        or another contract version included."""
 
 def summary_json(
     payloads: int,

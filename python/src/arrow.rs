@@ -6,15 +6,22 @@
 //! [`CHUNK`] values from a shared counter. Each run's verdicts are written straight into
 //! column buffers of its own ([`Columns`]), which are then joined in input order and handed to
 //! pyarrow without a copy.
+//!
+//! `Validator.profile_arrow` reads its values the same way, on the same threads, each thread
+//! profiling into a [`TrafficProfile`] of its own; the profiles are merged at the end.
 
 use std::ffi::CStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arrow_array::cast::AsArray;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
+use arrow_array::types::{
+    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
 use arrow_array::{
-    Array, BinaryArray, BinaryViewArray, BooleanArray, Int32Array, LargeBinaryArray, ListArray,
-    StringArray, StructArray,
+    Array, ArrowPrimitiveType, BinaryArray, BinaryViewArray, BooleanArray, Int32Array,
+    LargeBinaryArray, ListArray, StringArray, StructArray, make_array,
 };
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_data::ArrayData;
@@ -23,7 +30,8 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 
-use cloudstorage_contract::{Report, Validator};
+use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+use cloudstorage_contract::{Kind, Report, Validator};
 
 /// Values a thread validates in one go: enough to keep the counter cold, few enough to share
 /// a batch out evenly.
@@ -373,4 +381,233 @@ pub(crate) fn check<'py>(
     py.import("pyarrow")?
         .getattr("RecordBatch")?
         .call_method1("_import_from_c_capsule", (schema, array))
+}
+
+/// Where the values of a profiled array came from: the file of each value, the line of each.
+pub(crate) struct Origins {
+    files: Files,
+    /// Each value's line; `None` numbers the values from 1.
+    lines: Option<Vec<Option<u32>>>,
+}
+
+enum Files {
+    /// Every value is of this file.
+    One(String),
+    /// The file of each value, as UTF-8 checked when the array was imported.
+    Each(Values),
+}
+
+impl Origins {
+    /// The origins `files` (a `str`, or an array of one string per value) and `lines` (`None`,
+    /// or an array of one integer per value) give to `len` values.
+    pub(crate) fn new(
+        files: Option<&Bound<'_, PyAny>>,
+        lines: Option<&Bound<'_, PyAny>>,
+        len: usize,
+    ) -> PyResult<Origins> {
+        let files = match files {
+            None => Files::One("<stdin>".to_owned()),
+            Some(f) => match f.extract::<String>() {
+                Ok(name) => Files::One(name),
+                Err(_) => {
+                    let py = f.py();
+                    let each = import(f)
+                        .and_then(Values::new)
+                        .map_err(|e| rename(py, e, "files"))?;
+                    check_len("files", each.len(), len)?;
+                    for i in 0..each.len() {
+                        match each.get(i) {
+                            None => {
+                                return Err(PyValueError::new_err(format!(
+                                    "`files` is null at index {i}, expected a file name"
+                                )));
+                            }
+                            Some(name) if std::str::from_utf8(name).is_err() => {
+                                return Err(PyValueError::new_err(format!(
+                                    "`files` at index {i} is not UTF-8"
+                                )));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    Files::Each(each)
+                }
+            },
+        };
+        let lines = match lines {
+            None => None,
+            Some(l) => {
+                let data = import(l).map_err(|e| rename(l.py(), e, "lines"))?;
+                let lines = line_numbers(make_array(data).as_ref())?;
+                check_len("lines", lines.len(), len)?;
+                Some(lines)
+            }
+        };
+        Ok(Origins { files, lines })
+    }
+
+    /// The origin of the `i`-th value.
+    fn get(&self, i: usize) -> Origin {
+        let file = match &self.files {
+            Files::One(name) => name.as_str(),
+            // Checked in `new`: every name is there and UTF-8.
+            Files::Each(each) => each
+                .get(i)
+                .and_then(|n| std::str::from_utf8(n).ok())
+                .unwrap_or_default(),
+        };
+        let line = match &self.lines {
+            None => Some(u32::try_from(i).map_or(u32::MAX, |i| i.saturating_add(1))),
+            Some(lines) => lines[i],
+        };
+        match line {
+            Some(line) => Origin::line(file, line),
+            None => Origin::file(file),
+        }
+    }
+}
+
+/// An error about `values` (the name `import` and `Values::new` use) told about `name`.
+fn rename(py: Python<'_>, e: PyErr, name: &str) -> PyErr {
+    let message = e
+        .value(py)
+        .to_string()
+        .replace("`values`", &format!("`{name}`"));
+    if e.is_instance_of::<PyTypeError>(py) {
+        PyTypeError::new_err(message)
+    } else {
+        PyValueError::new_err(message)
+    }
+}
+
+fn check_len(name: &str, got: usize, expected: usize) -> PyResult<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(PyValueError::new_err(format!(
+            "`{name}` has {got} values, expected one per value of `values` ({expected})"
+        )))
+    }
+}
+
+/// The line numbers of an integer array: each from 1, a null for a value that is a whole file.
+fn line_numbers(array: &dyn Array) -> PyResult<Vec<Option<u32>>> {
+    fn each<T: ArrowPrimitiveType>(array: &dyn Array) -> PyResult<Vec<Option<u32>>>
+    where
+        T::Native: TryInto<u32> + std::fmt::Display,
+    {
+        array
+            .as_primitive::<T>()
+            .iter()
+            .map(|n| match n {
+                None => Ok(None),
+                Some(n) => {
+                    let shown = n.to_string();
+                    match n.try_into() {
+                        Ok(line) if line >= 1 => Ok(Some(line)),
+                        _ => Err(PyValueError::new_err(format!(
+                            "`lines` holds {shown}, expected line numbers from 1 to {}",
+                            u32::MAX
+                        ))),
+                    }
+                }
+            })
+            .collect()
+    }
+    match array.data_type() {
+        DataType::Int8 => each::<Int8Type>(array),
+        DataType::Int16 => each::<Int16Type>(array),
+        DataType::Int32 => each::<Int32Type>(array),
+        DataType::Int64 => each::<Int64Type>(array),
+        DataType::UInt8 => each::<UInt8Type>(array),
+        DataType::UInt16 => each::<UInt16Type>(array),
+        DataType::UInt32 => each::<UInt32Type>(array),
+        DataType::UInt64 => each::<UInt64Type>(array),
+        DataType::Null => Ok(vec![None; array.len()]),
+        other => Err(PyTypeError::new_err(format!(
+            "`lines` is an Arrow array of type {other}, expected an integer type"
+        ))),
+    }
+}
+
+/// Profiles `range` of `values` into `profile`.
+fn profile_run(
+    validator: &Validator,
+    values: &Values,
+    origins: &Origins,
+    kind: Option<Kind>,
+    range: std::ops::Range<usize>,
+    profile: &mut TrafficProfile,
+) {
+    for i in range {
+        if let Some(bytes) = values.get(i) {
+            validator.validate_profiled(bytes, kind, &origins.get(i), profile);
+        }
+    }
+}
+
+/// Profiles every value on up to `jobs` threads, each into a profile of its own, merged at the
+/// end (merging is order-free, so which thread took which values does not show).
+fn profile_all(
+    validator: &Validator,
+    values: &Values,
+    origins: &Origins,
+    kind: Option<Kind>,
+    jobs: usize,
+    cap: usize,
+) -> PyResult<TrafficProfile> {
+    let len = values.len();
+    let chunks = len.div_ceil(CHUNK);
+    let threads = jobs.min(chunks);
+    let mut total = TrafficProfile::with_cap(cap);
+    if threads <= 1 {
+        profile_run(validator, values, origins, kind, 0..len, &mut total);
+        return Ok(total);
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut profile = TrafficProfile::with_cap(cap);
+        loop {
+            let chunk = next.fetch_add(1, Ordering::Relaxed);
+            if chunk >= chunks {
+                break;
+            }
+            let start = chunk * CHUNK;
+            let range = start..len.min(start + CHUNK);
+            profile_run(validator, values, origins, kind, range, &mut profile);
+        }
+        profile
+    };
+    let parts: Vec<TrafficProfile> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().map_err(|_| {
+                    PyRuntimeError::new_err("internal error: a validation thread panicked")
+                })
+            })
+            .collect::<PyResult<_>>()
+    })?;
+    for part in parts {
+        total.merge(part);
+    }
+    Ok(total)
+}
+
+/// `Validator.profile_arrow`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn profile(
+    py: Python<'_>,
+    validator: &Validator,
+    values: &Bound<'_, PyAny>,
+    files: Option<&Bound<'_, PyAny>>,
+    lines: Option<&Bound<'_, PyAny>>,
+    kind: Option<Kind>,
+    jobs: usize,
+    cap: usize,
+) -> PyResult<TrafficProfile> {
+    let values = Values::new(import(values)?)?;
+    let origins = Origins::new(files, lines, values.len())?;
+    py.detach(|| profile_all(validator, &values, &origins, kind, jobs, cap))
 }

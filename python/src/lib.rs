@@ -7,6 +7,7 @@
 //! `ValueError`.
 
 mod arrow;
+mod profile;
 mod report;
 mod validator;
 
@@ -18,6 +19,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<report::Report>()?;
     m.add_class::<report::Diagnostic>()?;
     m.add_class::<report::Exchange>()?;
+    m.add_class::<profile::TrafficProfile>()?;
     m.add_function(wrap_pyfunction!(summary_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

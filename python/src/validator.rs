@@ -10,6 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use cloudstorage_contract as contract;
 use contract::{Level, Options, Profile};
 
+use crate::profile::{TrafficProfile, cap_or_default};
 use crate::report::{Exchange, Report};
 
 /// A compiled contract: build it once, then validate any number of payloads, from any number of
@@ -39,6 +40,17 @@ pub(crate) fn to_py(e: &contract::Error) -> PyErr {
 /// A string as Python's `repr` shows the plain ones: in single quotes.
 fn repr(s: &str) -> String {
     format!("'{}'", s.escape_default())
+}
+
+/// What `jobs=` says: the threads to use, all cores by default.
+fn threads(jobs: Option<usize>) -> PyResult<usize> {
+    match jobs {
+        Some(0) => Err(PyValueError::new_err(
+            "`jobs` is 0, expected at least 1 thread",
+        )),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
 }
 
 /// What `kind=` says: `None` for `"auto"`.
@@ -174,16 +186,43 @@ impl Validator {
         values: &Bound<'py, PyAny>,
         jobs: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let jobs = match jobs {
-            Some(0) => {
-                return Err(PyValueError::new_err(
-                    "`jobs` is 0, expected at least 1 thread",
-                ));
-            }
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
-        };
-        crate::arrow::check(py, &self.inner, values, jobs)
+        crate::arrow::check(py, &self.inner, values, threads(jobs)?)
+    }
+
+    /// Profiles every value of a pyarrow array, read as `check_arrow` reads it (same types,
+    /// same threads, the GIL released), and returns the `TrafficProfile` of them all: what
+    /// `cloudstorage-contract profile` gathers, from the same validator. A null value is not a
+    /// payload and is left out.
+    ///
+    /// Each value's origin (its "first" in the profile) is a file and a line: `files` is one
+    /// name for every value (default `"<stdin>"`) or an array of one string per value; `lines`
+    /// is an array of one integer per value (a null for a value that is a whole file), or
+    /// `None` to number the values from 1, as the lines of an NDJSON file with no blank line.
+    /// `kind` is `validate`'s. `cap` bounds each open table (default 1024 keys).
+    #[pyo3(signature = (values, files=None, lines=None, kind="auto", jobs=None, cap=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn profile_arrow(
+        &self,
+        py: Python<'_>,
+        values: &Bound<'_, PyAny>,
+        files: Option<&Bound<'_, PyAny>>,
+        lines: Option<&Bound<'_, PyAny>>,
+        kind: &str,
+        jobs: Option<usize>,
+        cap: Option<usize>,
+    ) -> PyResult<TrafficProfile> {
+        let kind = self::kind(kind)?;
+        let inner = crate::arrow::profile(
+            py,
+            &self.inner,
+            values,
+            files,
+            lines,
+            kind,
+            threads(jobs)?,
+            cap_or_default(cap),
+        )?;
+        Ok(TrafficProfile { inner })
     }
 
     fn __repr__(&self) -> String {

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cloudstorage_contract import Validator
-from cloudstorage_contract.spark import check
+from cloudstorage_contract import TrafficProfile, Validator
+from cloudstorage_contract.spark import check, profile
 
 from conftest import check_json, run_cli
 
@@ -27,10 +28,14 @@ def plain_name(uri: str, inputs: Path) -> str:
 
 @pytest.fixture(scope="module")
 def job(corpus, tmp_path_factory):
-    """The job run as users run it, in a process of its own."""
+    """The job run as users run it, in a process of its own; its profile is `profile.json`
+    next to `out`."""
     out = tmp_path_factory.mktemp("job") / "out"
     run = subprocess.run(
-        [sys.executable, "-m", "cloudstorage_contract.spark", str(corpus / "in"), "--output", str(out), "--master", "local[2]"],
+        [
+            sys.executable, "-m", "cloudstorage_contract.spark", str(corpus / "in"), "--output", str(out),
+            "--profile", str(out.parent / "profile.json"), "--master", "local[2]",
+        ],
         capture_output=True,
         timeout=600,
         cwd=out.parent,  # not `python/`, whose sources would shadow the installed package
@@ -71,6 +76,86 @@ def test_each_payloads_row_is_checks_verdict(job, corpus, cli):
             {**{f: d[f] for f in FIELDS}, "line": d["line"], "column": d["column"]} for d in p["diagnostics"]
         ], key
     assert {Path(unquote(urlparse(r["file"]).path)).suffix for r in rows} == {".ndjson", ".jsonl", ".gz"}
+
+
+def ndjson_lines(text: bytes) -> tuple[list[bytes], list[int]]:
+    """The payloads of an NDJSON text and their lines, as `check` reads them: a `\\r` before
+    the `\\n` dropped, lines of ASCII whitespace only skipped, blank lines counted."""
+    payloads, lines = [], []
+    for number, line in enumerate(text.split(b"\n")[: -1 if text.endswith(b"\n") else None], 1):
+        line = line.removesuffix(b"\r")
+        if line.strip(b" \t\n\f\r"):
+            payloads.append(line)
+            lines.append(number)
+    return payloads, lines
+
+
+def cli_names(corpus: Path) -> dict[str, str]:
+    """Each input file's name as the command line gives it for the argument `corpus/in` (the
+    directory as given, then the file's path in it), by its name under `plain/`."""
+    given = corpus / "in"
+    return {
+        plain_name(p.as_uri(), given): f"{given}/{p.relative_to(given)}"
+        for p in given.rglob("*")
+        if p.is_file()
+    }
+
+
+def reference_profile(corpus: Path) -> dict:
+    """The profile of the corpus with the command line's origins (file as named on the command
+    line, 1-based line), computed in-process by `Validator.profile_arrow`.
+
+    TODO(profile CLI): once `cloudstorage-contract profile --format json` exists, this is
+    `json.loads(run_cli(cli, "profile", "--format", "json", corpus / "in").stdout)`; the test
+    below needs no other change."""
+    validator = Validator()
+    total = TrafficProfile()
+    for plain, name in cli_names(corpus).items():
+        payloads, lines = ndjson_lines((corpus / "plain" / plain).read_bytes())
+        total.merge(validator.profile_arrow(pa.array(payloads, pa.binary()), files=name, lines=pa.array(lines)))
+    return total.to_dict()
+
+
+def renamed(profile: dict, names: dict[str, str]) -> dict:
+    """`profile` (its JSON form) with each origin's `file` renamed by `names`."""
+    if isinstance(profile, dict):
+        out = {k: renamed(v, names) for k, v in profile.items()}
+        if isinstance(out.get("first"), dict) and "file" in out["first"]:
+            out["first"] = {**out["first"], "file": names[out["first"]["file"]]}
+        return out
+    return profile
+
+
+def test_the_jobs_profile_is_the_command_lines(job, corpus):
+    run, out = job
+    assert run.returncode == 1, run.stderr.decode()[-3000:]
+    written = (out.parent / "profile.json").read_text()
+    ours = TrafficProfile.from_json(written).to_dict()
+    assert ours == json.loads(written)
+    # The job's origins are its rows' (`file` as Spark names it, `line`), which are `check`'s
+    # up to the file's name: Spark gives a URI, the command line the path as given.
+    files = {r["file"] for r in pq.read_table(out, columns=["file"]).to_pylist()}
+    names = cli_names(corpus)
+    spark_to_cli = {f: names[plain_name(f, corpus / "in")] for f in files}
+    theirs = reference_profile(corpus)
+    assert renamed(ours, spark_to_cli) == theirs
+    assert ours["totals"]["payloads"]["response"]["failing"] > 0
+    assert sum(v["conforming"] + v["failing"] for v in ours["totals"]["payloads"].values()) == 4000
+    assert ours["rules"] and ours["forms"]["local_time"]["canonical"] > 0
+
+
+def test_profile_gathers_a_dataframes_profile(spark, payloads):
+    rows = [(p.decode(), "a.ndjson", i + 1) for i, p in enumerate(payloads)] + [(None, "a.ndjson", None)]
+    df = spark.createDataFrame(rows, "value string, file string, line int").repartition(3)
+    validator = Validator(time_zone="Asia/Shanghai")
+    expected = validator.profile_arrow(pa.array(payloads), files="a.ndjson", cap=16)
+    assert profile(df, time_zone="Asia/Shanghai", cap=16) == expected
+    with pytest.raises(ValueError, match="no column `line`"):
+        profile(df.drop("line"))
+    with pytest.raises(ValueError, match="column `file` is int, expected string"):
+        profile(df.withColumn("file", df.line))
+    with pytest.raises(ValueError, match="unknown time zone `Mars/Base`"):
+        profile(df, time_zone="Mars/Base")
 
 
 def test_a_bad_option_stops_the_job_before_spark(tmp_path, cli):

@@ -1,6 +1,7 @@
 """The Spark job: check NDJSON files on a cluster, write one Parquet row per payload.
 
-    python -m cloudstorage_contract.spark INPUT... --output DIR [--time-zone Z] [--strict] [--master URL]
+    python -m cloudstorage_contract.spark INPUT... --output DIR [--profile PATH] [--time-zone Z]
+        [--strict] [--master URL]
 
 INPUT is a file, a directory (read recursively, hidden files left out) or a glob, as Spark's
 text source reads them; `.gz` files are decompressed. Each non-blank line is a payload, as for
@@ -19,6 +20,12 @@ the lines of each split (`input_file_name()`, `input_file_block_start()`); a lin
 then the lines of the file's earlier splits, plus its place in its own split. That pass reads
 the text once more but validates nothing.
 
+With `--profile PATH`, the job also writes to PATH (on the driver's file system) the
+`TrafficProfile` of the payloads as JSON (`TrafficProfile.to_json()`, the library's serde form):
+each task profiles its rows, and the driver merges the tasks' profiles. A payload's origin is
+its row's `file` and `line`, so a "first" names the file as Spark does (its URI, where
+`check` and `profile` name the path as given). This reads and validates the text once more.
+
 The last line on stdout is the summary object of `check --format json`:
 `{"payloads":…,"conforming":…,"violating":…,"errors":…,"warnings":…,"skipped":…}`, counted
 from the Parquet output. The exit status is `check`'s: 0 when every payload conforms, 1 when
@@ -34,7 +41,7 @@ import sys
 from typing import Optional, Sequence
 
 from cloudstorage_contract._native import Validator, summary_json
-from cloudstorage_contract.spark import _check
+from cloudstorage_contract.spark import _check, profile
 
 #: A blank line, as `check` skips it: ASCII whitespace only (Rust's `is_ascii_whitespace`).
 BLANK = r"^[ \t\n\f\r]*$"
@@ -48,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or globs")
     p.add_argument("--output", required=True, metavar="DIR", help="where to write the Parquet rows")
+    p.add_argument("--profile", metavar="PATH", help="also write the traffic profile, as JSON, to PATH")
     p.add_argument("--time-zone", metavar="IANA", help="check local times against this zone")
     p.add_argument("--strict", action="store_true", help="every warning is an error")
     p.add_argument("--master", metavar="URL", help="the Spark master (default: spark-submit's, or local[*])")
@@ -103,13 +111,24 @@ def numbered(spark, inputs: Sequence[str]):
 
 
 def run(
-    spark, inputs: Sequence[str], output: str, time_zone: Optional[str] = None, strict: bool = False
+    spark,
+    inputs: Sequence[str],
+    output: str,
+    time_zone: Optional[str] = None,
+    strict: bool = False,
+    profile_path: Optional[str] = None,
 ) -> str:
-    """Checks `inputs`, writes the rows to `output`, and returns the summary object's JSON."""
+    """Checks `inputs`, writes the rows to `output` (and their profile to `profile_path`, when
+    given), and returns the summary object's JSON."""
     from pyspark.sql import functions as F
 
-    checked = _check(numbered(spark, inputs), "value", time_zone, strict, keep=False)
+    lines = numbered(spark, inputs)
+    checked = _check(lines, "value", time_zone, strict, keep=False)
     checked.write.parquet(output)
+    if profile_path is not None:
+        gathered = profile(lines, "value", "file", "line", time_zone, strict)
+        with open(profile_path, "w", encoding="utf-8") as f:
+            f.write(gathered.to_json() + "\n")
     counts = (
         spark.read.parquet(output)
         .agg(
@@ -145,7 +164,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     try:
-        summary = run(spark, args.inputs, args.output, args.time_zone, args.strict)
+        summary = run(spark, args.inputs, args.output, args.time_zone, args.strict, args.profile)
     finally:
         spark.stop()
     print(summary, flush=True)
