@@ -56,7 +56,7 @@ pub use capture::{Day, Exchanges, utc_day};
 pub use drift::{Change, ChangeKind, Drift, Thresholds};
 pub use origin::Origin;
 #[cfg(feature = "report")]
-pub use render::{human, markdown};
+pub use render::{html, human, markdown};
 pub use table::Table;
 
 use table::Tally;

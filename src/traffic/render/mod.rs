@@ -1,6 +1,7 @@
 //! A traffic profile rendered for people: a terminal, a pull request, a browser. Every format
 //! shows the same sections ([`view`]), drift first when a baseline was given.
 
+mod html;
 mod human;
 mod markdown;
 mod view;
@@ -33,4 +34,29 @@ pub fn human(profile: &TrafficProfile, drift: Option<&Drift>, width: usize) -> S
 /// the step summary; text from the traffic is escaped to show as text.
 pub fn markdown(profile: &TrafficProfile, drift: Option<&Drift>) -> String {
     markdown::render(&view::sections(profile, drift))
+}
+
+/// The profile (and its drift) as one self-contained HTML5 document: a table per section and
+/// inline SVG bar charts (rule counts, each enumeration's coverage, the members' type mixes, the
+/// daily series). The page fetches nothing (its Content-Security-Policy forbids it) and every
+/// text from the traffic is escaped, so a member named `<script>` shows as text.
+///
+/// # Examples
+///
+/// ```
+/// use cloudstorage_contract::traffic::{self, Origin, TrafficProfile};
+/// use cloudstorage_contract::{Options, Validator};
+///
+/// let validator = Validator::new(Options::default())?;
+/// let mut profile = TrafficProfile::new();
+/// let body = br#"{"code": 200, "data": null, "<script>": 1}"#;
+/// validator.validate_profiled(body, None, &Origin::file("a.json"), &mut profile);
+/// let page = traffic::html(&profile, None);
+/// assert!(page.starts_with("<!DOCTYPE html>"));
+/// assert!(page.contains("/&lt;script&gt;"));
+/// assert!(!page.contains("<script"));
+/// # Ok::<(), cloudstorage_contract::Error>(())
+/// ```
+pub fn html(profile: &TrafficProfile, drift: Option<&Drift>) -> String {
+    html::render(&view::sections(profile, drift))
 }
