@@ -124,10 +124,10 @@ impl Work<'_> {
                 self.render.push(out, checked);
             }
             Content::TooLarge(len) => {
-                // TODO(profile, lead): a payload over `--max-bytes` is never read whole, so it
-                // cannot go through `validate_profiled`: the profile misses its verdict and its
-                // `too-large` finding until the library can record a report it did not walk.
                 let checked = Checked::too_large(origin(), *len, self.max_bytes);
+                if let Some(profile) = profile {
+                    profile.add_too_large(&traffic::Origin::from(&checked.origin));
+                }
                 self.render.push(out, checked);
             }
             Content::Call { har, call } => {

@@ -331,11 +331,26 @@ fn entries_over_the_cap_are_folded_and_counted() {
 
 #[test]
 fn the_profile_counts_what_check_reports() {
-    // JSON, NDJSON, gzip and a HAR capture with a mismatched exchange and skipped entries.
-    let check = run(&["check", "--no-config", "--format", "json", "examples"]);
+    // JSON, NDJSON, gzip and a HAR capture with a mismatched exchange and skipped entries; and
+    // again with payloads over the size limit, which are never read whole.
+    for limit in [None, Some("700")] {
+        counts_agree(limit);
+    }
+}
+
+fn counts_agree(max_bytes: Option<&str>) {
+    let mut args = vec!["check", "--no-config", "--format", "json"];
+    let mut options = Vec::new();
+    if let Some(max) = max_bytes {
+        options.extend(["--max-bytes", max]);
+    }
+    args.extend(&options);
+    args.push("examples");
+    let check = run(&args);
     assert_eq!(check.code, 1, "{}", check.stderr);
     let report: serde_json::Value = serde_json::from_str(&check.stdout).expect("JSON");
-    let profiled: serde_json::Value = serde_json::from_str(&profile(&["examples"])).expect("JSON");
+    options.push("examples");
+    let profiled: serde_json::Value = serde_json::from_str(&profile(&options)).expect("JSON");
     let summary = &report["summary"];
     let totals = &profiled["totals"];
     for key in ["errors", "warnings", "skipped"] {
@@ -375,6 +390,122 @@ fn the_profile_counts_what_check_reports() {
             (id.clone(), (count, r["payloads"].as_u64().unwrap_or(0)))
         })
         .collect();
-    assert_eq!(profiled_rules, rules);
+    assert_eq!(profiled_rules, rules, "--max-bytes {max_bytes:?}");
+    assert_eq!(
+        rules.contains_key("too-large"),
+        max_bytes.is_some(),
+        "{rules:?}"
+    );
     assert_eq!(profiled["exchanges"]["mismatched"], 1);
+}
+
+/// Writes `lines` as NDJSON in `dir/name`; its path as text.
+fn ndjson_file(dir: &Path, name: &str, lines: &[String]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").expect("an NDJSON file");
+    text(&path)
+}
+
+/// The page's success response on one line, `status` set to `status`, with a member `extra`
+/// added to `data` when given.
+fn page_response(status: u64, extra: Option<&str>) -> String {
+    let page = std::fs::read_to_string(root().join("examples/page/response-success.json"))
+        .expect("the page's example");
+    let mut v: serde_json::Value = serde_json::from_str(&page).expect("JSON");
+    v["data"]["status"] = status.into();
+    if let Some(extra) = extra {
+        v["data"][extra] = "x".into();
+    }
+    v.to_string()
+}
+
+#[test]
+fn drift_from_a_baseline_is_reported_and_fail_on_picks_the_exit_status() {
+    let dir = scratch("drift");
+    let old = ndjson_file(
+        &dir,
+        "old.ndjson",
+        &[page_response(0, None), page_response(1, None)],
+    );
+    let baseline = dir.join("old.json");
+    std::fs::write(&baseline, profile(&[&old])).expect("the baseline");
+    let baseline = text(&baseline);
+    // A new member, a new `status` value (9), and status 0 no longer seen.
+    let new = ndjson_file(
+        &dir,
+        "new.ndjson",
+        &[page_response(1, Some("traceId")), page_response(9, None)],
+    );
+    let json = profile(&["--baseline", &baseline, &new]);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let changes = value["drift"]["changes"].as_array().expect("changes");
+    let has = |kind: &str, subject: &str, v: Option<&str>| {
+        changes
+            .iter()
+            .any(|c| c["kind"] == kind && c["subject"] == subject && c["value"].as_str() == v)
+    };
+    assert!(has("new-member", "response /data/traceId", None), "{json}");
+    assert!(has("new-value", "/data/status", Some("9")), "{json}");
+    assert!(has("gone-value", "/data/status", Some("0")), "{json}");
+    // The profile with its drift is still a profile that reads back.
+    let saved = dir.join("with-drift.json");
+    std::fs::write(&saved, &json).expect("a file");
+    assert_eq!(profile(&["--merge", &text(&saved)]), profile(&[&new]));
+
+    let code = |fail_on: &str, input: &str| {
+        let args = [
+            "profile",
+            "--no-config",
+            "--format",
+            "markdown",
+            "--baseline",
+            &baseline,
+            "--fail-on",
+            fail_on,
+            input,
+        ];
+        let run = run(&args);
+        assert!(run.stdout.contains("### Drift"), "{}", run.stdout);
+        (run.code, run.stderr)
+    };
+    assert_eq!(code("new-member", &new).0, 1);
+    assert_eq!(
+        code("type-mix,rule-rate", &new).0,
+        1,
+        "status 9 is an error: its rate moved"
+    );
+    assert_eq!(code("type-mix", &new).0, 0, "no type changed");
+    // Against itself, nothing drifts, whatever fails.
+    assert_eq!(code("any", &old), (0, String::new()));
+    // Without --fail-on, drift is only reported.
+    let run = run(&["profile", "--no-config", "--baseline", &baseline, &new]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("new-member"), "{}", run.stdout);
+}
+
+#[test]
+fn every_format_prints_the_same_profile() {
+    let json = profile(&["examples"]);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let payloads = value["totals"]["payloads"]["response"]["conforming"]
+        .as_u64()
+        .expect("a count");
+    for format in ["human", "markdown", "html"] {
+        let run = run(&["profile", "--no-config", "--format", format, "examples"]);
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("single-digit-seconds"), "{format}");
+        assert!(run.stdout.contains(&payloads.to_string()), "{format}");
+    }
+    // The human tables fit COLUMNS.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudstorage-contract"));
+    let out = cmd
+        .args(["profile", "--no-config", "examples"])
+        .current_dir(root())
+        .env("COLUMNS", "72")
+        .output()
+        .expect("the binary runs");
+    let human = String::from_utf8(out.stdout).expect("UTF-8");
+    for line in human.lines() {
+        assert!(line.chars().count() <= 72, "{line:?}");
+    }
 }

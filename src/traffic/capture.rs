@@ -89,6 +89,48 @@ impl TrafficProfile {
         add(&mut self.totals.skipped, n);
     }
 
+    /// Counts a payload the reader did not read whole for being over the size limit: a payload
+    /// of no kind, failing with one `too-large` error, as the command line reports it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+    ///
+    /// let mut profile = TrafficProfile::new();
+    /// profile.add_too_large(&Origin::line("big.ndjson", 3));
+    /// assert_eq!(profile.totals().payloads["unknown"].failing, 1);
+    /// assert_eq!(profile.rules()["too-large"].first, Origin::line("big.ndjson", 3));
+    /// ```
+    pub fn add_too_large(&mut self, origin: &Origin) {
+        let verdicts = self
+            .totals
+            .payloads
+            .entry("unknown".to_owned())
+            .or_default();
+        add(&mut verdicts.failing, 1);
+        add(&mut self.totals.errors, 1);
+        let id = Rule::TooLarge.id();
+        match self.rules.get_mut(id) {
+            Some(r) => {
+                add(&mut r.count, 1);
+                add(&mut r.payloads, 1);
+                if *origin < r.first {
+                    r.first = origin.clone();
+                }
+            }
+            None => {
+                let first = origin.clone();
+                let stats = super::RuleStats {
+                    count: 1,
+                    payloads: 1,
+                    first,
+                };
+                self.rules.insert(id.to_owned(), stats);
+            }
+        }
+    }
+
     /// Feeds one call's pair of reports: whether the response answered the request.
     pub(crate) fn exchanged(&mut self, response: &Report, origin: &Origin) {
         let e = &mut self.exchanges;

@@ -74,7 +74,8 @@ pub const DEFAULT_CAP: usize = 1024;
 ///
 /// Its JSON form (serde) carries `"version"`, the format's version ([`FORMAT_VERSION`]), and
 /// `"contract"`, the contract's ([`CONTRACT_VERSION`]); reading another version of either is
-/// an error.
+/// an error. A `"drift"` member, which the command line adds beside a profile compared with a
+/// baseline, is left aside when reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrafficProfile {
     cap: usize,
@@ -553,8 +554,11 @@ impl<'de> Deserialize<'de> for TrafficProfile {
                 shown(&saved.contract)
             )));
         }
-        let i: In = serde_json::from_value(serde_json::Value::Object(saved.rest))
-            .map_err(D::Error::custom)?;
+        let mut rest = saved.rest;
+        // The drift the command line prints beside a profile is no part of it.
+        rest.remove("drift");
+        let i: In =
+            serde_json::from_value(serde_json::Value::Object(rest)).map_err(D::Error::custom)?;
         let mut profile = TrafficProfile {
             cap: i.cap,
             totals: i.totals,

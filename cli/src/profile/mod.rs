@@ -7,6 +7,7 @@
 //! same whatever `--jobs` is and however the inputs were split. `--merge` reads saved profiles
 //! instead ([`saved`]). [`print`] writes the result in the format asked for.
 
+mod drift;
 mod print;
 mod saved;
 
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::ArgMatches;
 
+use cloudstorage_contract::traffic::TrafficProfile;
 use cloudstorage_contract::{Engine, Error};
 
 use super::check;
@@ -63,8 +65,25 @@ pub(crate) struct ProfileArgs {
         ]
     )]
     merge: bool,
-    // Room for `--baseline OLD.json` and `--fail-on KIND` (drift): they go here, and `run`
-    // compares the profile with the baseline before printing.
+    /// Also report the drift from this saved profile (last week's, say): new unknown members
+    /// and undocumented values, documented values no longer seen, changed type mixes, and
+    /// rules whose rate moved.
+    #[arg(long, value_name = "OLD.json")]
+    baseline: Option<PathBuf>,
+    /// Exit 1 when the drift has a change of KIND (repeatable, or comma-separated); the other
+    /// kinds are only reported.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        value_delimiter = ',',
+        requires = "baseline"
+    )]
+    fail_on: Vec<drift::FailOn>,
+    /// A rule's rate (payloads with its findings among all payloads) is drift when it moves by
+    /// more than this many percentage points.
+    #[arg(long, value_name = "PERCENT", default_value = "1", value_parser = drift::percentage, requires = "baseline")]
+    rate_threshold: f64,
     /// The output format on stdout.
     #[arg(long, value_enum, default_value_t = ProfileFormat::Human)]
     format: ProfileFormat,
@@ -117,8 +136,7 @@ pub(crate) fn run(args: ProfileArgs, matches: &ArgMatches) -> Result<ExitCode, E
     super::color::choose(super::color::When::Auto);
     if args.merge {
         let profile = saved::merged(&args.paths)?;
-        print::print(&profile, args.format)?;
-        return Ok(ExitCode::SUCCESS);
+        return finish(&args, &profile, args.format, 0);
     }
     // The file as `check` reads it, its `format` left out: `check`'s report format.
     let file = config::File::<super::FormatArg, CheckKind>::load(&args.config)?;
@@ -144,8 +162,33 @@ pub(crate) fn run(args: ProfileArgs, matches: &ArgMatches) -> Result<ExitCode, E
     };
     let outcome = check::run(&validator, &config, &args.paths, std::io::sink())?;
     let profile = outcome.profile.unwrap_or_default();
-    print::print(&profile, settings.format.value)?;
     // `check`'s 1 (a payload violates the contract) is a finding of the profile, not a
     // failure: only an input that could not be read (or an internal error) fails the run.
-    Ok(ExitCode::from(if outcome.code == 2 { 2 } else { 0 }))
+    finish(&args, &profile, settings.format.value, outcome.code)
+}
+
+/// Prints `profile` in `format`, with its drift from the baseline when one is given; the exit
+/// code: 2 when `check_code` says an input could not be read, 1 when the drift has a change
+/// `--fail-on` picks, 0 otherwise.
+fn finish(
+    args: &ProfileArgs,
+    profile: &TrafficProfile,
+    format: ProfileFormat,
+    check_code: u8,
+) -> Result<ExitCode, Error> {
+    let drift = match &args.baseline {
+        Some(baseline) => Some(drift::from_baseline(
+            baseline,
+            profile,
+            args.rate_threshold,
+        )?),
+        None => None,
+    };
+    print::print(profile, drift.as_ref(), format)?;
+    let code = match (check_code, &drift) {
+        (2, _) => 2,
+        (_, Some(drift)) if drift::fails(drift, &args.fail_on) => 1,
+        _ => 0,
+    };
+    Ok(ExitCode::from(code))
 }

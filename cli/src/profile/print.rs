@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use cloudstorage_contract::Error;
-use cloudstorage_contract::traffic::TrafficProfile;
+use cloudstorage_contract::traffic::{self, Drift, TrafficProfile};
 
 use crate::output::profile_json;
 
@@ -28,18 +28,49 @@ pub(crate) enum ProfileFormat {
 /// # Errors
 ///
 /// Stdout cannot be written.
-pub(super) fn print(profile: &TrafficProfile, format: ProfileFormat) -> Result<(), Error> {
+pub(super) fn print(
+    profile: &TrafficProfile,
+    drift: Option<&Drift>,
+    format: ProfileFormat,
+) -> Result<(), Error> {
     let text = match format {
-        ProfileFormat::Json => profile_json(profile)?,
-        // PLACEHOLDER(lead): the human, markdown and html renderers are the library's; until
-        // they are wired here, every format prints the JSON form.
-        ProfileFormat::Human | ProfileFormat::Markdown | ProfileFormat::Html => {
-            profile_json(profile)?
-        }
+        ProfileFormat::Json => match drift {
+            None => profile_json(profile)?,
+            Some(drift) => with_drift(profile, drift)?,
+        },
+        ProfileFormat::Human => traffic::human(profile, drift, width()).into_bytes(),
+        ProfileFormat::Markdown => traffic::markdown(profile, drift).into_bytes(),
+        ProfileFormat::Html => traffic::html(profile, drift).into_bytes(),
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(&text).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::stdout_err(e)),
         _ => Ok(()),
     }
+}
+
+/// The width the human tables fit: `COLUMNS` when set, else 100.
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100)
+}
+
+/// The JSON form with the drift as one more member, `drift`, which reading a profile back
+/// (`--merge`, `--baseline`) leaves aside.
+fn with_drift(profile: &TrafficProfile, drift: &Drift) -> Result<Vec<u8>, Error> {
+    let internal =
+        |e: serde_json::Error| Error::internal(format!("a traffic profile as JSON: {e}"));
+    let mut value = serde_json::to_value(profile).map_err(internal)?;
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert(
+            "drift".into(),
+            serde_json::to_value(drift).map_err(internal)?,
+        );
+    }
+    let mut text = serde_json::to_vec_pretty(&value).map_err(internal)?;
+    text.push(b'\n');
+    Ok(text)
 }

@@ -27,7 +27,7 @@ pub(super) fn merged(paths: &[PathBuf]) -> Result<TrafficProfile, Error> {
 }
 
 /// The profile saved in `path`.
-fn read(path: &Path) -> Result<TrafficProfile, Error> {
+pub(super) fn read(path: &Path) -> Result<TrafficProfile, Error> {
     let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
         io::stdin()
