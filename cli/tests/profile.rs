@@ -509,3 +509,27 @@ fn every_format_prints_the_same_profile() {
         assert!(line.chars().count() <= 72, "{line:?}");
     }
 }
+
+#[test]
+fn the_readme_shows_the_profile_the_command_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("the README");
+    let shown = readme
+        .split_once("<!-- profile-markdown:start -->\n")
+        .and_then(|(_, rest)| rest.split_once("<!-- profile-markdown:end -->"))
+        .map(|(markdown, _)| markdown)
+        .expect("the README's markdown profile, between its markers");
+    let run = run(&["profile", "--no-config", "--format", "markdown", "examples"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(shown, run.stdout, "update the README's markdown profile");
+    let human = run_in(root(), &["profile", "--no-config", "examples"], None);
+    let excerpt = readme
+        .split_once("(`COLUMNS=100`):\n\n```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(text, _)| text)
+        .expect("the README's human excerpt");
+    assert!(
+        human.stdout.starts_with(excerpt),
+        "update the README's human excerpt:\n{}",
+        human.stdout
+    );
+}

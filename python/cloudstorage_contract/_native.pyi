@@ -124,6 +124,14 @@ class TrafficProfile:
     def from_json(cls, json: Union[str, bytes]) -> TrafficProfile:
         """Reads the JSON form back; `ValueError` for anything else, another format version
         or another contract version included."""
+    def to_text(self, width: int = 100) -> str:
+        """The profile as terminal tables fitting `width` columns, as `profile` prints them."""
+    def to_markdown(self) -> str:
+        """The profile as GitHub-flavoured markdown, as `profile --format markdown` prints it."""
+    def to_html(self) -> str:
+        """The profile as one self-contained HTML page, as `profile --format html` prints it."""
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the HTML page."""
 
 def summary_json(
     payloads: int,

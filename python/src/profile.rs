@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyType};
 
-use cloudstorage_contract::traffic::{DEFAULT_CAP, TrafficProfile as Profile};
+use cloudstorage_contract::traffic::{self, DEFAULT_CAP, TrafficProfile as Profile};
 
 /// What a body of traffic carries and how it covers the contract: payloads by kind and verdict,
 /// each rule's findings, each documented member's presence and types, the enumerations' values,
@@ -98,6 +98,27 @@ impl TrafficProfile {
         let inner =
             parsed.map_err(|e| PyValueError::new_err(format!("not a traffic profile: {e}")))?;
         Ok(TrafficProfile { inner })
+    }
+
+    /// The profile as terminal tables fitting `width` columns, as `profile` prints them.
+    #[pyo3(signature = (width=100))]
+    fn to_text(&self, width: usize) -> String {
+        traffic::human(&self.inner, None, width)
+    }
+
+    /// The profile as GitHub-flavoured markdown, as `profile --format markdown` prints it.
+    fn to_markdown(&self) -> String {
+        traffic::markdown(&self.inner, None)
+    }
+
+    /// The profile as one self-contained HTML page, as `profile --format html` prints it.
+    fn to_html(&self) -> String {
+        traffic::html(&self.inner, None)
+    }
+
+    /// Jupyter's rich display: the HTML page.
+    fn _repr_html_(&self) -> String {
+        self.to_html()
     }
 
     fn __repr__(&self) -> String {

@@ -159,3 +159,19 @@ def test_bad_arguments_are_refused():
 def test_kind_is_validates():
     profile = Validator().profile_arrow(pa.array([PAGE]), kind="request")
     assert profile.to_dict()["totals"]["payloads"] == {"request": {"conforming": 0, "failing": 1}}
+
+
+def test_the_profile_renders_as_the_command_line_prints_it():
+    hostile = b'{"code": 200, "message": "", "data": null, "<script>alert(1)</script>": 1}'
+    profile = Validator().profile_arrow(pa.array([PAGE, hostile]), files="page.ndjson")
+    text = profile.to_text(width=60)
+    assert "single-digit seconds" in text
+    assert all(len(line) <= 60 for line in text.splitlines())
+    markdown = profile.to_markdown()
+    assert markdown.startswith("## Traffic profile")
+    assert "&lt;script&gt;" in markdown and "<script>" not in markdown
+    html = profile._repr_html_()
+    assert html == profile.to_html()
+    assert html.startswith("<!DOCTYPE html>")
+    # A pointer writes the key's `/` as `~1`.
+    assert "/&lt;script&gt;alert(1)&lt;~1script&gt;" in html and "<script>" not in html
