@@ -117,12 +117,10 @@ Examples:
   cloudstorage-contract check --format github --time-zone Asia/Shanghai captures/
   cloudstorage-contract sample --count 100 | cloudstorage-contract check --ndjson -";
 
+/// How `check` and `profile` read and judge their inputs: the options they share, under the same
+/// names (and argument ids), so that the configuration file meets them alike.
 #[derive(Debug, clap::Args)]
-#[command(after_help = CHECK_AFTER_HELP)]
-struct CheckArgs {
-    /// Files, directories, or `-` for stdin.
-    #[arg(value_name = "PATH", required = true)]
-    paths: Vec<PathBuf>,
+pub(crate) struct ReadingArgs {
     /// What each payload is; `auto` tells by `params` (request) or `code` (response). HAR
     /// bodies are always what they are.
     #[arg(long, value_enum, default_value_t = CheckKind::Auto)]
@@ -130,10 +128,10 @@ struct CheckArgs {
     /// Read stdin and files without a known extension as NDJSON: one payload per line.
     #[arg(long)]
     ndjson: bool,
-    /// In directories, also check what `.gitignore`, `.ignore` and Git's excludes leave out.
+    /// In directories, also read what `.gitignore`, `.ignore` and Git's excludes leave out.
     #[arg(long)]
     no_ignore: bool,
-    /// In directories, also check hidden files and folders.
+    /// In directories, also read hidden files and folders.
     #[arg(long)]
     hidden: bool,
     /// The strict profile: every warning is an error.
@@ -157,6 +155,26 @@ struct CheckArgs {
     /// Threads to validate with [default: all cores].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
+}
+
+impl ReadingArgs {
+    /// What a directory walk leaves out.
+    pub(crate) fn walk(&self) -> inputs::Walk {
+        inputs::Walk {
+            ignore_files: !self.no_ignore,
+            skip_hidden: !self.hidden,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = CHECK_AFTER_HELP)]
+struct CheckArgs {
+    /// Files, directories, or `-` for stdin.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    reading: ReadingArgs,
     /// Print nothing on stdout: the exit status tells (errors still go to stderr).
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -506,16 +524,13 @@ fn check_command(
     let color = color::stdout();
     let config = check::Config {
         kind: kind(settings.kind.value),
-        ndjson: args.ndjson,
+        ndjson: args.reading.ndjson,
         jobs,
         format,
         color,
         quiet: args.quiet,
         max_bytes,
-        walk: inputs::Walk {
-            ignore_files: !args.no_ignore,
-            skip_hidden: !args.hidden,
-        },
+        walk: args.reading.walk(),
         step_summary: step_summary(format, &outputs),
         outputs,
         profile: false,

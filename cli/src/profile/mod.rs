@@ -20,9 +20,8 @@ use cloudstorage_contract::traffic::TrafficProfile;
 use cloudstorage_contract::{Engine, Error};
 
 use super::check;
-use super::inputs::Walk;
 use super::output::Format;
-use super::{CheckKind, RuleId, config};
+use super::{CheckKind, ReadingArgs, config};
 
 pub(crate) use print::ProfileFormat;
 
@@ -87,41 +86,8 @@ pub(crate) struct ProfileArgs {
     /// The output format on stdout.
     #[arg(long, value_enum, default_value_t = ProfileFormat::Human)]
     format: ProfileFormat,
-    /// What each payload is; `auto` tells by `params` (request) or `code` (response). HAR
-    /// bodies are always what they are.
-    #[arg(long, value_enum, default_value_t = CheckKind::Auto)]
-    kind: CheckKind,
-    /// Read stdin and files without a known extension as NDJSON: one payload per line.
-    #[arg(long)]
-    ndjson: bool,
-    /// In directories, also read what `.gitignore`, `.ignore` and Git's excludes leave out.
-    #[arg(long)]
-    no_ignore: bool,
-    /// In directories, also read hidden files and folders.
-    #[arg(long)]
-    hidden: bool,
-    /// The strict profile: every warning is an error.
-    #[arg(long)]
-    strict: bool,
-    /// Check each local time against this IANA time zone, such as `Asia/Shanghai`.
-    #[arg(long, value_name = "IANA")]
-    time_zone: Option<String>,
-    /// Do not report RULE (repeatable; later flags win over earlier ones).
-    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
-    allow: Vec<String>,
-    /// Report RULE as a warning (repeatable).
-    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
-    warn: Vec<String>,
-    /// Report RULE as an error (repeatable).
-    #[arg(long, value_name = "RULE", value_parser = RuleId, hide_possible_values = true)]
-    deny: Vec<String>,
-    /// The largest payload accepted, in bytes; larger ones violate `too-large`.
-    #[arg(long, value_name = "N", default_value_t = cloudstorage_contract::DEFAULT_MAX_BYTES)]
-    max_bytes: usize,
-    /// Threads to read and validate with [default: all cores]; the profile is the same
-    /// whatever their number.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    jobs: Option<u32>,
+    #[command(flatten)]
+    reading: ReadingArgs,
     #[command(flatten)]
     config: config::Choice,
 }
@@ -145,17 +111,14 @@ pub(crate) fn run(args: ProfileArgs, matches: &ArgMatches) -> Result<ExitCode, E
     let validator = super::validator(&settings, Engine::OnePass)?;
     let config = check::Config {
         kind: super::kind(settings.kind.value),
-        ndjson: args.ndjson,
+        ndjson: args.reading.ndjson,
         jobs: super::jobs(&settings),
         // Nothing is rendered: no report goes anywhere.
         format: Format::Json,
         color: false,
         quiet: true,
         max_bytes: settings.max_bytes.value,
-        walk: Walk {
-            ignore_files: !args.no_ignore,
-            skip_hidden: !args.hidden,
-        },
+        walk: args.reading.walk(),
         outputs: Vec::new(),
         profile: true,
         step_summary: None,
