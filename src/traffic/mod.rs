@@ -40,6 +40,8 @@
 
 mod feed;
 mod origin;
+mod pending;
+mod plan;
 mod table;
 mod token;
 
@@ -51,6 +53,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub use origin::Origin;
 pub use table::Table;
 
+use pending::Pending;
 use table::Tally;
 
 /// The version of the JSON form of a [`TrafficProfile`]; another version is refused.
@@ -67,7 +70,7 @@ pub const DEFAULT_CAP: usize = 1024;
 /// Its JSON form (serde) carries `"version"`, the format's version ([`FORMAT_VERSION`]), and
 /// `"contract"`, the contract's ([`CONTRACT_VERSION`]); reading another version of either is
 /// an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct TrafficProfile {
     cap: usize,
     totals: Totals,
@@ -77,6 +80,9 @@ pub struct TrafficProfile {
     open_values: BTreeMap<String, Table<u64>>,
     unknown_members: BTreeMap<String, Table<UnknownMember>>,
     forms: Forms,
+    /// The counts fed and not yet in the tables above: every reader goes through
+    /// [`TrafficProfile::view`], a writer takes back the folded copy a reader made first.
+    pending: Pending,
 }
 
 /// Payloads, by kind and verdict, and the findings.
@@ -289,6 +295,7 @@ impl TrafficProfile {
             open_values: BTreeMap::new(),
             unknown_members: BTreeMap::new(),
             forms: Forms::default(),
+            pending: Pending::default(),
         }
     }
 
@@ -299,45 +306,47 @@ impl TrafficProfile {
 
     /// Payloads by kind and verdict, errors and warnings.
     pub fn totals(&self) -> &Totals {
-        &self.totals
+        &self.view().totals
     }
 
     /// Each rule that had a finding, by id.
     pub fn rules(&self) -> &BTreeMap<String, RuleStats> {
-        &self.rules
+        &self.view().rules
     }
 
     /// The documented members, by kind (`request`, `response`) then JSON Pointer.
     pub fn members(&self) -> &BTreeMap<String, BTreeMap<String, MemberStats>> {
-        &self.members
+        &self.view().members
     }
 
     /// The documented enumerations, by JSON Pointer: `/code`, `/data/status`,
     /// `/data/paymentStatus`, `/data/orderType`, `/data/recordType`, `/request/apiVer`.
     pub fn enumerations(&self) -> &BTreeMap<String, Enumeration> {
-        &self.enumerations
+        &self.view().enumerations
     }
 
     /// The open values, by JSON Pointer (`/data/commodityCode`, `/data/specification`,
     /// `/request/language`), each value by its JSON text with its count.
     pub fn open_values(&self) -> &BTreeMap<String, Table<u64>> {
-        &self.open_values
+        &self.view().open_values
     }
 
     /// The members the contract does not document, by kind then JSON Pointer.
     pub fn unknown_members(&self) -> &BTreeMap<String, Table<UnknownMember>> {
-        &self.unknown_members
+        &self.view().unknown_members
     }
 
     /// How values were written.
     pub fn forms(&self) -> &Forms {
-        &self.forms
+        &self.view().forms
     }
 
     /// Adds `other`: counts add, first occurrences take the smaller origin, and each open
     /// table keeps the smallest keys up to the smaller of the two caps. Associative and
     /// commutative.
-    pub fn merge(&mut self, other: TrafficProfile) {
+    pub fn merge(&mut self, mut other: TrafficProfile) {
+        self.settle();
+        other.settle();
         let cap = self.cap.min(other.cap);
         self.cap = cap;
         let t = other.totals;
@@ -419,13 +428,77 @@ impl TrafficProfile {
 
     /// The occurrences folded in every open table: 0 while no table reached the cap.
     pub fn folded(&self) -> u64 {
-        let enums = self.enumerations.values().map(|e| e.undocumented.folded());
-        let open = self.open_values.values().map(Table::folded);
-        let unknown = self.unknown_members.values().map(Table::folded);
+        let v = self.view();
+        let enums = v.enumerations.values().map(|e| e.undocumented.folded());
+        let open = v.open_values.values().map(Table::folded);
+        let unknown = v.unknown_members.values().map(Table::folded);
         enums
             .chain(open)
             .chain(unknown)
             .fold(0, u64::saturating_add)
+    }
+}
+
+impl TrafficProfile {
+    /// The profile with its pending counts folded in: itself when none is pending.
+    fn view(&self) -> &TrafficProfile {
+        self.pending.view(self)
+    }
+}
+
+// By hand, over the folded tables: two profiles fed the same payloads are equal however their
+// counts are split between the tables and the pending counts. Every field is named, so that a
+// new one cannot be left out unnoticed.
+impl PartialEq for TrafficProfile {
+    fn eq(&self, other: &TrafficProfile) -> bool {
+        let TrafficProfile {
+            cap,
+            totals,
+            rules,
+            members,
+            enumerations,
+            open_values,
+            unknown_members,
+            forms,
+            pending: _,
+        } = self.view();
+        let o = other.view();
+        *cap == o.cap
+            && *totals == o.totals
+            && *rules == o.rules
+            && *members == o.members
+            && *enumerations == o.enumerations
+            && *open_values == o.open_values
+            && *unknown_members == o.unknown_members
+            && *forms == o.forms
+    }
+}
+
+impl Eq for TrafficProfile {}
+
+impl std::fmt::Debug for TrafficProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let TrafficProfile {
+            cap,
+            totals,
+            rules,
+            members,
+            enumerations,
+            open_values,
+            unknown_members,
+            forms,
+            pending: _,
+        } = self.view();
+        f.debug_struct("TrafficProfile")
+            .field("cap", cap)
+            .field("totals", totals)
+            .field("rules", rules)
+            .field("members", members)
+            .field("enumerations", enumerations)
+            .field("open_values", open_values)
+            .field("unknown_members", unknown_members)
+            .field("forms", forms)
+            .finish()
     }
 }
 
@@ -479,17 +552,18 @@ struct In {
 
 impl Serialize for TrafficProfile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.view();
         Out {
             version: FORMAT_VERSION,
             contract: CONTRACT_VERSION,
-            cap: self.cap,
-            totals: &self.totals,
-            rules: &self.rules,
-            members: &self.members,
-            enumerations: &self.enumerations,
-            open_values: &self.open_values,
-            unknown_members: &self.unknown_members,
-            forms: &self.forms,
+            cap: v.cap,
+            totals: &v.totals,
+            rules: &v.rules,
+            members: &v.members,
+            enumerations: &v.enumerations,
+            open_values: &v.open_values,
+            unknown_members: &v.unknown_members,
+            forms: &v.forms,
         }
         .serialize(s)
     }
@@ -525,6 +599,7 @@ impl<'de> Deserialize<'de> for TrafficProfile {
             open_values: i.open_values,
             unknown_members: i.unknown_members,
             forms: i.forms,
+            pending: Pending::default(),
         };
         // A hand-edited profile may hold more than its cap.
         profile.merge(TrafficProfile::with_cap(profile.cap));
