@@ -257,6 +257,9 @@ pub(crate) struct Slot {
 #[derive(Debug)]
 pub(crate) struct Envelope {
     pub(crate) kind: Kind,
+    /// The schemas it was read from: with `kind`, what decides every other field, so that
+    /// whatever is worked out from an envelope can be kept and reused for the same pair.
+    pub(crate) variant: Variant,
     pub(crate) root: Object,
     /// How many members it has, counting every object's.
     pub(crate) member_count: usize,
@@ -310,6 +313,7 @@ impl Contract {
             }
             let mut envelope = Envelope {
                 kind,
+                variant,
                 root,
                 member_count: next,
                 slots: Vec::new(),

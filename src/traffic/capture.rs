@@ -86,6 +86,8 @@ impl TrafficProfile {
     /// assert_eq!(profile.totals().skipped, 2);
     /// ```
     pub fn add_skipped(&mut self, n: u64) {
+        // A copy a reader folded is taken back first, or this count would be lost with it.
+        self.unview();
         add(&mut self.totals.skipped, n);
     }
 
@@ -103,6 +105,8 @@ impl TrafficProfile {
     /// assert_eq!(profile.rules()["too-large"].first, Origin::line("big.ndjson", 3));
     /// ```
     pub fn add_too_large(&mut self, origin: &Origin) {
+        // A copy a reader folded is taken back first, or this count would be lost with it.
+        self.unview();
         let verdicts = self
             .totals
             .payloads
@@ -133,6 +137,8 @@ impl TrafficProfile {
 
     /// Feeds one call's pair of reports: whether the response answered the request.
     pub(crate) fn exchanged(&mut self, response: &Report, origin: &Origin) {
+        // A copy a reader folded is taken back first, or this count would be lost with it.
+        self.unview();
         let e = &mut self.exchanges;
         add(&mut e.calls, 1);
         let mismatched = response
@@ -147,6 +153,8 @@ impl TrafficProfile {
 
     /// Feeds one payload's report to the series of `day` (see [`utc_day`]).
     pub(crate) fn dated(&mut self, day: &str, report: &Report) {
+        // A copy a reader folded is taken back first, or this count would be lost with it.
+        self.unview();
         let mut tally = Day {
             payloads: 1,
             failing: u64::from(!report.conforms()),
@@ -162,6 +170,33 @@ impl TrafficProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_written_after_a_read_outlives_the_next_payload() {
+        let validator = crate::Validator::new(crate::Options::default()).expect("defaults");
+        let page = include_bytes!("../../examples/page/response-success.json");
+        let request = include_bytes!("../../examples/page/request.json");
+        let at = Origin::entry("c.har", 0);
+        let mut p = TrafficProfile::new();
+        validator.validate_profiled(page, None, &Origin::file("a.json"), &mut p);
+        // Each writer after a read (which folds a copy), then a payload fed.
+        let _ = p.totals();
+        p.add_skipped(2);
+        let _ = p.totals();
+        p.add_too_large(&Origin::line("big.ndjson", 1));
+        let _ = p.totals();
+        let started = Some("2020-08-25T10:00:00Z");
+        validator.validate_exchange_profiled(request, page, &at, started, &mut p);
+        let _ = p.rules();
+        validator.validate_profiled(page, None, &Origin::file("b.json"), &mut p);
+        assert_eq!(p.totals().skipped, 2);
+        assert_eq!(p.rules()["too-large"].count, 1);
+        assert_eq!(p.exchanges().calls, 1);
+        assert_eq!(p.days().get("2020-08-25").map(|d| d.payloads), Some(2));
+        // The page's response answers another device than the page's request asks for.
+        let responses = &p.totals().payloads["response"];
+        assert_eq!((responses.conforming, responses.failing), (2, 1));
+    }
 
     #[test]
     fn a_capture_time_is_counted_on_its_utc_day() {

@@ -42,6 +42,8 @@ mod capture;
 mod drift;
 mod feed;
 mod origin;
+mod pending;
+mod plan;
 #[cfg(feature = "report")]
 mod render;
 mod table;
@@ -59,6 +61,7 @@ pub use origin::Origin;
 pub use render::{html, human, markdown};
 pub use table::Table;
 
+use pending::Pending;
 use table::Tally;
 
 /// The version of the JSON form of a [`TrafficProfile`]; another version is refused.
@@ -76,7 +79,7 @@ pub const DEFAULT_CAP: usize = 1024;
 /// `"contract"`, the contract's ([`CONTRACT_VERSION`]); reading another version of either is
 /// an error. A `"drift"` member, which the command line adds beside a profile compared with a
 /// baseline, is left aside when reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct TrafficProfile {
     cap: usize,
     totals: Totals,
@@ -88,6 +91,9 @@ pub struct TrafficProfile {
     forms: Forms,
     exchanges: Exchanges,
     days: Table<Day>,
+    /// The counts fed and not yet in the tables above: every reader goes through
+    /// [`TrafficProfile::view`], a writer takes back the folded copy a reader made first.
+    pending: Pending,
 }
 
 /// Payloads, by kind and verdict, and the findings.
@@ -305,6 +311,7 @@ impl TrafficProfile {
             forms: Forms::default(),
             exchanges: Exchanges::default(),
             days: Table::default(),
+            pending: Pending::default(),
         }
     }
 
@@ -315,39 +322,39 @@ impl TrafficProfile {
 
     /// Payloads by kind and verdict, errors and warnings.
     pub fn totals(&self) -> &Totals {
-        &self.totals
+        &self.view().totals
     }
 
     /// Each rule that had a finding, by id.
     pub fn rules(&self) -> &BTreeMap<String, RuleStats> {
-        &self.rules
+        &self.view().rules
     }
 
     /// The documented members, by kind (`request`, `response`) then JSON Pointer.
     pub fn members(&self) -> &BTreeMap<String, BTreeMap<String, MemberStats>> {
-        &self.members
+        &self.view().members
     }
 
     /// The documented enumerations, by JSON Pointer: `/code`, `/data/status`,
     /// `/data/paymentStatus`, `/data/orderType`, `/data/recordType`, `/request/apiVer`.
     pub fn enumerations(&self) -> &BTreeMap<String, Enumeration> {
-        &self.enumerations
+        &self.view().enumerations
     }
 
     /// The open values, by JSON Pointer (`/data/commodityCode`, `/data/specification`,
     /// `/request/language`), each value by its JSON text with its count.
     pub fn open_values(&self) -> &BTreeMap<String, Table<u64>> {
-        &self.open_values
+        &self.view().open_values
     }
 
     /// The members the contract does not document, by kind then JSON Pointer.
     pub fn unknown_members(&self) -> &BTreeMap<String, Table<UnknownMember>> {
-        &self.unknown_members
+        &self.view().unknown_members
     }
 
     /// How values were written.
     pub fn forms(&self) -> &Forms {
-        &self.forms
+        &self.view().forms
     }
 
     /// The calls read as request/response pairs (HAR input).
@@ -364,7 +371,9 @@ impl TrafficProfile {
     /// Adds `other`: counts add, first occurrences take the smaller origin, and each open
     /// table keeps the smallest keys up to the smaller of the two caps. Associative and
     /// commutative.
-    pub fn merge(&mut self, other: TrafficProfile) {
+    pub fn merge(&mut self, mut other: TrafficProfile) {
+        self.settle();
+        other.settle();
         let cap = self.cap.min(other.cap);
         self.cap = cap;
         let t = other.totals;
@@ -450,14 +459,86 @@ impl TrafficProfile {
 
     /// The occurrences folded in every open table: 0 while no table reached the cap.
     pub fn folded(&self) -> u64 {
-        let enums = self.enumerations.values().map(|e| e.undocumented.folded());
-        let open = self.open_values.values().map(Table::folded);
-        let unknown = self.unknown_members.values().map(Table::folded);
+        let v = self.view();
+        let enums = v.enumerations.values().map(|e| e.undocumented.folded());
+        let open = v.open_values.values().map(Table::folded);
+        let unknown = v.unknown_members.values().map(Table::folded);
         enums
             .chain(open)
             .chain(unknown)
             .chain([self.days.folded()])
             .fold(0, u64::saturating_add)
+    }
+}
+
+impl TrafficProfile {
+    /// The profile with its pending counts folded in: itself when none is pending.
+    fn view(&self) -> &TrafficProfile {
+        self.pending.view(self)
+    }
+}
+
+// By hand, over the folded tables: two profiles fed the same payloads are equal however their
+// counts are split between the tables and the pending counts. Every field is named, so that a
+// new one cannot be left out unnoticed.
+impl PartialEq for TrafficProfile {
+    fn eq(&self, other: &TrafficProfile) -> bool {
+        let TrafficProfile {
+            cap,
+            totals,
+            rules,
+            members,
+            enumerations,
+            open_values,
+            unknown_members,
+            forms,
+            exchanges,
+            days,
+            pending: _,
+        } = self.view();
+        let o = other.view();
+        *cap == o.cap
+            && *totals == o.totals
+            && *rules == o.rules
+            && *members == o.members
+            && *enumerations == o.enumerations
+            && *open_values == o.open_values
+            && *unknown_members == o.unknown_members
+            && *forms == o.forms
+            && *exchanges == o.exchanges
+            && *days == o.days
+    }
+}
+
+impl Eq for TrafficProfile {}
+
+impl std::fmt::Debug for TrafficProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let TrafficProfile {
+            cap,
+            totals,
+            rules,
+            members,
+            enumerations,
+            open_values,
+            unknown_members,
+            forms,
+            exchanges,
+            days,
+            pending: _,
+        } = self.view();
+        f.debug_struct("TrafficProfile")
+            .field("cap", cap)
+            .field("totals", totals)
+            .field("rules", rules)
+            .field("members", members)
+            .field("enumerations", enumerations)
+            .field("open_values", open_values)
+            .field("unknown_members", unknown_members)
+            .field("forms", forms)
+            .field("exchanges", exchanges)
+            .field("days", days)
+            .finish()
     }
 }
 
@@ -517,19 +598,20 @@ struct In {
 
 impl Serialize for TrafficProfile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.view();
         Out {
             version: FORMAT_VERSION,
             contract: CONTRACT_VERSION,
-            cap: self.cap,
-            totals: &self.totals,
-            rules: &self.rules,
-            members: &self.members,
-            enumerations: &self.enumerations,
-            open_values: &self.open_values,
-            unknown_members: &self.unknown_members,
-            forms: &self.forms,
-            exchanges: &self.exchanges,
-            days: &self.days,
+            cap: v.cap,
+            totals: &v.totals,
+            rules: &v.rules,
+            members: &v.members,
+            enumerations: &v.enumerations,
+            open_values: &v.open_values,
+            unknown_members: &v.unknown_members,
+            forms: &v.forms,
+            exchanges: &v.exchanges,
+            days: &v.days,
         }
         .serialize(s)
     }
@@ -570,6 +652,7 @@ impl<'de> Deserialize<'de> for TrafficProfile {
             forms: i.forms,
             exchanges: i.exchanges,
             days: i.days,
+            pending: Pending::default(),
         };
         // A hand-edited profile may hold more than its cap.
         profile.merge(TrafficProfile::with_cap(profile.cap));

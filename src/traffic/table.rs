@@ -107,6 +107,11 @@ impl<T> Table<T> {
         self.shrink(cap);
     }
 
+    /// The tally of `key`, to add to in place, when kept.
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        self.entries.get_mut(key)
+    }
+
     /// Adds another table.
     pub(crate) fn merge(&mut self, other: Table<T>, cap: usize)
     where

@@ -4,6 +4,17 @@
 
 use std::borrow::Cow;
 
+/// The JSON types, as JSON Schema names them, by [`Token::type_index`].
+pub(crate) const TYPES: [&str; 7] = [
+    "null", "boolean", "integer", "number", "string", "array", "object",
+];
+
+/// The index of `null` in [`TYPES`].
+pub(crate) const NULL: usize = 0;
+
+/// The index of `string` in [`TYPES`].
+const STRING: usize = 4;
+
 /// The value starting at an offset.
 pub(crate) enum Token<'a> {
     Null,
@@ -18,6 +29,7 @@ pub(crate) enum Token<'a> {
 
 impl<'a> Token<'a> {
     /// The value starting at `offset` in `text`, a JSON text the walk accepted.
+    #[inline]
     pub(crate) fn at(text: &'a str, offset: usize) -> Option<Token<'a>> {
         let bytes = text.as_bytes();
         Some(match *bytes.get(offset)? {
@@ -30,6 +42,8 @@ impl<'a> Token<'a> {
                 let mut i = offset + 1;
                 let mut escaped = false;
                 loop {
+                    // The walk accepted the string: a run ends at a quote or a backslash.
+                    i = crate::json_string::run_end(bytes, i);
                     match *bytes.get(i)? {
                         b'"' => break,
                         b'\\' => {
@@ -57,44 +71,78 @@ impl<'a> Token<'a> {
         })
     }
 
+    /// The index in [`TYPES`] of the JSON type of the value starting at `offset`, as
+    /// `Token::at(text, offset).map(|t| t.type_index())` but without reading a string to its
+    /// end: the walk accepted `text`, and with it every string's escapes (no lone surrogate, no
+    /// control character), so every string reads back.
+    pub(crate) fn type_at(text: &str, offset: usize) -> Option<usize> {
+        match *text.as_bytes().get(offset)? {
+            b'"' => Some(STRING),
+            _ => Token::at(text, offset).map(|t| t.type_index()),
+        }
+    }
+
     /// Its JSON type, as JSON Schema names it: a number with no fractional part, however
     /// written, is an `integer`.
     pub(crate) fn json_type(&self) -> &'static str {
+        TYPES[self.type_index()]
+    }
+
+    /// Its JSON type as an index in [`TYPES`].
+    #[inline]
+    pub(crate) fn type_index(&self) -> usize {
         match self {
-            Token::Null => "null",
-            Token::Boolean(_) => "boolean",
+            Token::Null => NULL,
+            Token::Boolean(_) => 1,
             Token::Number(n) => {
-                let whole = !n.contains(['.', 'e', 'E'])
+                let whole = !n.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
                     || n.parse::<f64>()
                         .is_ok_and(|f| f.is_finite() && f.fract() == 0.0);
-                if whole { "integer" } else { "number" }
+                if whole { 2 } else { 3 }
             }
-            Token::String(_) => "string",
-            Token::Array => "array",
-            Token::Object => "object",
+            Token::String(_) => STRING,
+            Token::Array => 5,
+            Token::Object => 6,
         }
     }
 
     /// The value as a key of a profile's value tables: its JSON text, so that the string
     /// `"1"` and the number `1` stay apart. A string is quoted as JSON quotes it, a number is
     /// as written, an array or object is `[…]` or `{…}`.
-    pub(crate) fn key(&self) -> Cow<'a, str> {
+    ///
+    /// It is written in `scratch` when it has to be made: a lookup then allocates nothing once
+    /// `scratch` is large enough.
+    pub(crate) fn key_in<'s>(&'s self, scratch: &'s mut String) -> &'s str {
         match self {
-            Token::Null => Cow::Borrowed("null"),
-            Token::Boolean(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-            Token::Number(n) => Cow::Borrowed(n),
-            Token::String(s) if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) => {
-                let mut quoted = String::with_capacity(s.len() + 2);
-                quoted.push('"');
-                quoted.push_str(s);
-                quoted.push('"');
-                Cow::Owned(quoted)
+            Token::Null => "null",
+            Token::Boolean(b) => {
+                if *b {
+                    "true"
+                } else {
+                    "false"
+                }
             }
-            Token::String(s) => Cow::Owned(serde_json::Value::from(s.as_ref()).to_string()),
-            Token::Array => Cow::Borrowed("[…]"),
-            Token::Object => Cow::Borrowed("{…}"),
+            Token::Number(n) => n,
+            Token::String(s) => {
+                scratch.clear();
+                if plain(s) {
+                    scratch.push('"');
+                    scratch.push_str(s);
+                    scratch.push('"');
+                } else {
+                    scratch.push_str(&serde_json::Value::from(s.as_ref()).to_string());
+                }
+                scratch
+            }
+            Token::Array => "[…]",
+            Token::Object => "{…}",
         }
     }
+}
+
+/// Whether a string is its own JSON text between quotes: nothing to escape.
+fn plain(s: &str) -> bool {
+    !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
 }
 
 #[cfg(test)]
@@ -107,13 +155,13 @@ mod tests {
         let at = |k: &str| text.find(k).map(|i| i + k.len()).expect("present");
         assert_eq!(
             Token::at(text, at("\"a\": "))
-                .map(|t| t.key().into_owned())
+                .map(|t| t.key_in(&mut String::new()).to_owned())
                 .as_deref(),
             Some(r#""x\"y""#)
         );
         assert_eq!(
             Token::at(text, at("\"b\": "))
-                .map(|t| t.key().into_owned())
+                .map(|t| t.key_in(&mut String::new()).to_owned())
                 .as_deref(),
             Some("1.50")
         );
