@@ -1,7 +1,7 @@
 """The Spark job: check NDJSON files on a cluster, write a Parquet row per payload with findings.
 
     python -m cloudstorage_contract.spark INPUT... --output DIR [--rows all|findings|violations]
-        [--profile PATH] [--time-zone Z] [--strict] [--master URL]
+        [--profile PATH] [--time-zone Z] [--strict] [--master URL] [--conf KEY=VALUE]...
 
 INPUT is a file, a directory (read recursively; Spark leaves out names starting with `.` or
 `_`) or a glob; a file whose name ends in `.gz` is decompressed, every gzip member of it. Each
@@ -15,6 +15,11 @@ validates them in Rust and returns the rows as Arrow batches, so that no line be
 or a Python object, and line numbers are exact without a pass to count them. The counts of
 every payload (and, with `--profile`, each task's profile) travel back to the driver in an
 accumulator, which Spark applies once per successful task.
+
+Memory: a task holds its file in the JVM about three times (the source's row, the row's copy,
+the Arrow batch), so the heap of an executor (of the driver, for `--master local[...]`: pass
+`--conf spark.driver.memory=6g`) must be about 3.5 times the largest file, times the tasks it
+runs at once, plus Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
 
 A file is one task, so parallelism comes from many files; one file may hold at most
 `MAX_FILE_BYTES` (2 GiB less one byte, `binaryFile`'s limit), checked on the driver before
@@ -77,6 +82,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--time-zone", metavar="IANA", help="check local times against this zone")
     p.add_argument("--strict", action="store_true", help="every warning is an error")
     p.add_argument("--master", metavar="URL", help="the Spark master (default: spark-submit's, or local[*])")
+    p.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE",
+        help="a Spark setting, as spark-submit's --conf (e.g. spark.driver.memory=6g for local runs)",
+    )
     return p
 
 
@@ -215,6 +224,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     builder = SparkSession.builder.appName("cloudstorage-contract")
     if args.master:
         builder = builder.master(args.master)
+    for setting in args.conf:
+        key, sep, value = setting.partition("=")
+        if not sep:
+            print(f"error: `--conf {setting}` is not KEY=VALUE", file=sys.stderr)
+            return 2
+        builder = builder.config(key, value)
+    if local and "PYSPARK_GATEWAY_PORT" not in os.environ and not any(
+        c.startswith("spark.driver.extraJavaOptions=") for c in args.conf
+    ):
+        # A local run's tasks run in the driver's JVM, where a task out of memory (a file too
+        # large for the heap) leaves Spark waiting forever; it ends the job instead.
+        builder = builder.config("spark.driver.extraJavaOptions", "-XX:+ExitOnOutOfMemoryError")
     spark = builder.getOrCreate()
     try:
         summary = run(
