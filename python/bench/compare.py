@@ -14,8 +14,8 @@ Measures, on one run each (ratios from one run, as the issue asks; no timing is 
    slope between the two sizes, `(M2 - M1) / (t2 - t1)`, which leaves out Spark's start-up;
    the ratio is the job's slope over `check`'s. Also the peak resident memory of the job's
    processes (Spark's JVM, which holds the local executor, and the Python workers), sampled
-   every 0.1 s from /proc. The local job runs with `--conf spark.driver.memory=8g`: a task
-   holds its file about three times in the heap.
+   every 0.1 s from /proc. The local job runs with `--conf spark.driver.memory=8g` (which only
+   matters for files handed over as bytes, not the local files read here by path).
 
 Run it with the package installed and a release build of the command line
 (`cargo build --release`).
@@ -135,7 +135,8 @@ def main() -> None:
     p.add_argument("--lines", type=int, default=200_000)
     p.add_argument("--sizes", type=int, nargs=2, default=[1_000_000, 3_000_000])
     p.add_argument("--files", type=int, default=1)
-    # A local task holds its file about three times in the JVM's heap.
+    # Only for files handed over as bytes (not local ones): a task holds such a file about
+    # three times in the JVM's heap.
     p.add_argument("--driver-memory", default="8g")
     p.add_argument("--cli", type=Path, default=ROOT / "target" / "release" / "cloudstorage-contract")
     args = p.parse_args()

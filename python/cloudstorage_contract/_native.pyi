@@ -1,5 +1,6 @@
 """Type stubs of the compiled module; the classes are re-exported by `cloudstorage_contract`."""
 
+import os
 from typing import Any, Iterator, Literal, Optional, Union
 
 import pyarrow
@@ -103,7 +104,7 @@ class Validator:
         the values from 1). `cap` bounds each open table (default 1024 keys)."""
     def scan_ndjson(
         self,
-        content: pyarrow.Array,
+        content: Union[pyarrow.Array, str, os.PathLike[str]],
         file: str,
         rows: Literal["all", "findings", "violations"] = "findings",
         profile: bool = False,
@@ -111,7 +112,8 @@ class Validator:
         batch: int = 65536,
     ) -> NdjsonScan:
         """Splits, numbers and validates one NDJSON file's payloads as `check` reads them:
-        `content` holds the file's bytes as its one value (`.gz` decompressed, every member);
+        `content` holds the file's bytes as its one value, or is the file's path (read 1 MiB
+        at a time); a `.gz` `file` is decompressed, every member;
         the rows `rows` keeps come out in batches of at most `batch`."""
 
 class NdjsonScan(Iterator[pyarrow.RecordBatch]):

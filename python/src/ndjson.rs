@@ -18,7 +18,7 @@ use arrow_array::{Array, Int32Array, StringArray, StructArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields};
 use flate2::read::MultiGzDecoder;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use cloudstorage_contract::Report;
@@ -92,9 +92,10 @@ impl Read for Cursor {
 enum Source {
     /// The file's bytes as they came: each line is a range of them, never copied.
     Plain { content: Arc<Content>, pos: usize },
-    /// Decompressed into `buf` as it is split; `buf[start..]` is not handed out yet.
-    Gzip {
-        decoder: Box<MultiGzDecoder<Cursor>>,
+    /// Read (and decompressed, for a `.gz`) into `buf` [`CHUNK`] bytes at a time as it is
+    /// split; `buf[start..]` is not handed out yet.
+    Stream {
+        decoder: Box<dyn Read + Send + Sync>,
         buf: Vec<u8>,
         start: usize,
         /// How many bytes after `start` have no newline.
@@ -131,7 +132,7 @@ impl Lines {
                     }
                 }
             }
-            Source::Gzip {
+            Source::Stream {
                 decoder,
                 buf,
                 start,
@@ -311,27 +312,33 @@ pub(crate) fn scan(
             "`batch` is 0, expected at least 1 row",
         ));
     }
-    let values = Values::new(import(content)?)?;
-    if values.len() != 1 || values.get(0).is_none() {
-        return Err(PyTypeError::new_err(format!(
-            "`content` has {} values, expected one: the file's bytes",
-            values.len()
-        )));
-    }
-    let content = Arc::new(Content(values));
     let gzip = std::path::Path::new(file)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let source = if gzip {
-        Source::Gzip {
-            decoder: Box::new(MultiGzDecoder::new(Cursor { content, pos: 0 })),
-            buf: Vec::new(),
-            start: 0,
-            scanned: 0,
-            done: false,
-        }
+    let source = if let Ok(path) = content.extract::<std::path::PathBuf>() {
+        // A file the task opens itself: read as it is split, with a bounded buffer.
+        let opened = std::fs::File::open(&path)
+            .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
+        let decoder: Box<dyn Read + Send + Sync> = if gzip {
+            Box::new(MultiGzDecoder::new(io::BufReader::new(opened)))
+        } else {
+            Box::new(opened)
+        };
+        stream(decoder)
     } else {
-        Source::Plain { content, pos: 0 }
+        let values = Values::new(import(content)?)?;
+        if values.len() != 1 || values.get(0).is_none() {
+            return Err(PyTypeError::new_err(format!(
+                "`content` has {} values, expected one: the file's bytes",
+                values.len()
+            )));
+        }
+        let content = Arc::new(Content(values));
+        if gzip {
+            stream(Box::new(MultiGzDecoder::new(Cursor { content, pos: 0 })))
+        } else {
+            Source::Plain { content, pos: 0 }
+        }
     };
     Ok(NdjsonScan {
         validator,
@@ -346,4 +353,15 @@ pub(crate) fn scan(
         warnings: 0,
         failed: false,
     })
+}
+
+/// A source that reads `decoder` as it is split.
+fn stream(decoder: Box<dyn Read + Send + Sync>) -> Source {
+    Source::Stream {
+        decoder,
+        buf: Vec::new(),
+        start: 0,
+        scanned: 0,
+        done: false,
+    }
 }

@@ -227,8 +227,9 @@ impl Validator {
 
     /// Splits, numbers and validates the payloads of one NDJSON file, as `cloudstorage-contract
     /// check` reads it: `content` is a pyarrow binary array holding the file's bytes as one
-    /// value (a `.gz` `file` is decompressed, every member), `file` names it in the rows and
-    /// the profile. Returns an iterator of `pyarrow.RecordBatch` (at most `batch` rows each:
+    /// value, or the path of the file to read (a `str` or `os.PathLike`, read 1 MiB at a
+    /// time; `OSError` when it cannot be opened). A `.gz` `file` is decompressed, every
+    /// member; `file` names the file in the rows and the profile. Returns an iterator of `pyarrow.RecordBatch` (at most `batch` rows each:
     /// `file`, `line`, then `check_arrow`'s columns), one row per payload that `rows` keeps:
     /// `"all"`, `"findings"` (an error or a warning) or `"violations"`. Its `counts` are
     /// `(payloads, conforming, violating, errors, warnings)` of every payload read, and its

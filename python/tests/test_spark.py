@@ -82,10 +82,14 @@ def test_the_default_rows_are_the_payloads_with_findings(job, printed):
     assert any(r["conforms"] for r in rows), "warnings only: a finding, not a violation"
 
 
-@pytest.mark.parametrize("rows", ["all", "violations"])
-def test_each_payloads_row_is_checks_verdict(spark, corpus, printed, tmp_path, rows):
+@pytest.mark.parametrize("rows, by_path", [("all", True), ("all", False), ("violations", True)])
+def test_each_payloads_row_is_checks_verdict(spark, corpus, printed, tmp_path, monkeypatch, rows, by_path):
+    """Each row, files read by path (as the job reads local files) and handed over as bytes
+    (as it reads the others)."""
+    from cloudstorage_contract.spark import job
     from cloudstorage_contract.spark.job import run
 
+    monkeypatch.setattr(job, "READ_BY_PATH", by_path)
     summary = run(spark, [str(corpus / "in")], str(tmp_path / "out"), rows=rows)
     assert json.loads(summary) == printed["summary"], "every payload counted, whichever are rows"
     kept = [p for p in printed["payloads"] if rows == "all" or p["verdict"] != "conforms"]
@@ -113,6 +117,7 @@ def test_a_file_over_the_limit_is_an_error(spark, corpus, tmp_path, monkeypatch)
     from cloudstorage_contract.spark import job
 
     monkeypatch.setattr(job, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(job, "READ_BY_PATH", False)  # a file read by path has no limit
     with pytest.raises(job.InputError, match=r"^`.*/in/a.ndjson` is \d+ bytes, over the 1000 bytes"):
         job.run(spark, [str(corpus / "in")], str(tmp_path / "out"))
     assert not (tmp_path / "out").exists(), "nothing read, nothing written"

@@ -9,22 +9,25 @@ non-blank line is a payload, exactly as for `check`: a line ends at `\\n` (a `\\
 is dropped), a line of ASCII whitespace only is skipped but counted, and the payload's bytes
 reach the validator as they are (a bare `\\r` inside a line is part of it).
 
-Design: one read of the input. Spark's `binaryFile` source hands each task whole files as
-bytes (one file per Arrow batch); `Validator.scan_ndjson` splits, decompresses, numbers and
-validates them in Rust and returns the rows as Arrow batches, so that no line becomes a JVM row
-or a Python object, and line numbers are exact without a pass to count them. The counts of
-every payload (and, with `--profile`, each task's profile) travel back to the driver in an
-accumulator, which Spark applies once per successful task.
+Design: one read of the input. Spark's `binaryFile` source lists the files and makes one task
+of each; `Validator.scan_ndjson` splits, decompresses, numbers and validates a file in Rust and
+returns the rows as Arrow batches, so that no line becomes a JVM row or a Python object, and
+line numbers are exact without a pass to count them. When every file is on a file system the
+executors mount (`file:` URIs: local runs, shared volumes), the task opens the file by its path
+and reads it 1 MiB at a time; otherwise (`hdfs:`, `s3a:`, ...) `binaryFile` hands the task the
+file's bytes. The counts of every payload (and, with `--profile`, each task's profile) travel
+back to the driver in an accumulator, which Spark applies once per successful task.
 
-Memory: a task holds its file in the JVM about three times (the source's row, the row's copy,
-the Arrow batch), so the heap of an executor (of the driver, for `--master local[...]`: pass
-`--conf spark.driver.memory=6g`) must be about 3.5 times the largest file, times the tasks it
-runs at once, plus Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
+Memory: a file read by path costs a task its line being read, 1 MiB of read-ahead and one batch
+of rows (at most 65,536). A file handed over as bytes is held in the JVM about three times (the
+source's row, the row's copy, the Arrow batch) and once in the Python worker: an executor's
+heap must be about 3.5 times the largest such file, times the tasks it runs at once, plus
+Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
 
-A file is one task, so parallelism comes from many files; one file may hold at most
-`MAX_FILE_BYTES` (2 GiB less one byte, `binaryFile`'s limit), checked on the driver before
-any file is read: a larger one stops the job with an error that names it (split it, e.g. with
-`split -l`, or gzip it).
+A file is one task, so parallelism comes from many files. A file handed over as bytes may hold
+at most `MAX_FILE_BYTES` (2 GiB less one byte, `binaryFile`'s limit), checked on the driver
+before any file is read: a larger one stops the job with an error that names it (split it,
+e.g. with `split -l`, or gzip it). A file read by path has no limit.
 
 DIR gets Parquet files with one row per payload that `--rows` keeps: `findings` (the default:
 an error or a warning), `violations`, or `all`. Each row is `file` (the file as `check` names
@@ -61,6 +64,9 @@ from cloudstorage_contract._native import TrafficProfile, Validator, summary_jso
 
 #: The largest input file, in bytes: `binaryFile` holds a file in one row (a JVM byte array).
 MAX_FILE_BYTES = 2**31 - 1
+
+#: Whether tasks open `file:` files by their path (the tests turn it off to run the other way).
+READ_BY_PATH = True
 
 #: What `--rows` takes.
 ROWS = ("findings", "violations", "all")
@@ -162,8 +168,11 @@ def run(
     files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(list(inputs))
     listed = files.select("path", "length").collect()  # the listing only: no file is read
     named = names(inputs, [r["path"] for r in listed])
+    # Files on a file system every executor mounts (`file:`) are opened by the tasks, which
+    # read them as they split them; any other is handed to the task as bytes by `binaryFile`.
+    by_path = READ_BY_PATH and all(_local(r["path"]) is not None for r in listed)
     for r in listed:
-        if r["length"] > MAX_FILE_BYTES:
+        if not by_path and r["length"] > MAX_FILE_BYTES:
             raise InputError(
                 f"`{named[r['path']]}` is {r['length']} bytes, over the {MAX_FILE_BYTES} bytes "
                 "(2 GiB) a file may have for the Spark job: split it, or gzip it"
@@ -183,7 +192,8 @@ def run(
             paths = batch.column(0).to_pylist()
             for i, path in enumerate(paths):
                 name = named.get(path, path)
-                found = validator.scan_ndjson(batch.column(1).slice(i, 1), name, rows, profiled)
+                content = _local(path) if by_path else batch.column(1).slice(i, 1)
+                found = validator.scan_ndjson(content, name, rows, profiled)
                 yield from found
                 payloads, conforming, _, errors, warnings = found.counts
                 for k, n in enumerate((payloads, conforming, errors, warnings)):
@@ -192,7 +202,8 @@ def run(
                     total.merge(found.profile)
         parts.add([json.dumps(counts + [total.to_json() if total is not None else None])])
 
-    files.select("path", "content").mapInArrow(scan, schema).write.parquet(output)
+    columns = ["path"] if by_path else ["path", "content"]
+    files.select(*columns).mapInArrow(scan, schema).write.parquet(output)
 
     payloads = conforming = errors = warnings = 0
     total = TrafficProfile()
