@@ -235,7 +235,7 @@ impl Validator {
     /// `(payloads, conforming, violating, errors, warnings)` of every payload read, and its
     /// `profile` their `TrafficProfile` with `profile=True` (`cap` as `profile_arrow`'s).
     /// Each batch is validated on one thread, with the GIL released. A file that cannot be
-    /// decompressed raises `ValueError` once the lines before the damage are out.
+    /// read or decompressed raises `ValueError` naming it (one that cannot be opened, `OSError`).
     #[pyo3(signature = (content, file, rows="findings", profile=false, cap=None, batch=65536))]
     #[allow(clippy::too_many_arguments)]
     fn scan_ndjson(
