@@ -1,6 +1,7 @@
 """Type stubs of the compiled module; the classes are re-exported by `cloudstorage_contract`."""
 
-from typing import Any, Literal, Optional, Union
+import os
+from typing import Any, Iterator, Literal, Optional, Union
 
 import pyarrow
 
@@ -101,6 +102,31 @@ class Validator:
         origin is its file (`files`: one name, default `"<stdin>"`, or one string per value)
         and its line (`lines`: one integer per value, null for a whole file; `None` numbers
         the values from 1). `cap` bounds each open table (default 1024 keys)."""
+    def scan_ndjson(
+        self,
+        content: Union[pyarrow.Array, str, os.PathLike[str]],
+        file: str,
+        rows: Literal["all", "findings", "violations"] = "findings",
+        profile: bool = False,
+        cap: Optional[int] = None,
+        batch: int = 65536,
+    ) -> NdjsonScan:
+        """Splits, numbers and validates one NDJSON file's payloads as `check` reads them:
+        `content` holds the file's bytes as its one value, or is the file's path (read 1 MiB
+        at a time); a `.gz` `file` is decompressed, every member;
+        the rows `rows` keeps come out in batches of at most `batch`."""
+
+class NdjsonScan(Iterator[pyarrow.RecordBatch]):
+    """The rows of one file (`file`, `line`, then `check_arrow`'s columns), batch by batch."""
+
+    def __iter__(self) -> NdjsonScan: ...
+    def __next__(self) -> pyarrow.RecordBatch: ...
+    @property
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """`(payloads, conforming, violating, errors, warnings)` of every payload read."""
+    @property
+    def profile(self) -> Optional[TrafficProfile]:
+        """The profile of every payload read, with `profile=True`."""
 
 class TrafficProfile:
     """What a body of traffic carries and how it covers the contract; profiles of parts merge

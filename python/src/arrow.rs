@@ -41,14 +41,14 @@ const SCHEMA: &CStr = c"arrow_schema";
 const ARRAY: &CStr = c"arrow_array";
 
 /// The values of the input array, as bytes whatever their Arrow type.
-enum Values {
+pub(crate) enum Values {
     Binary(BinaryArray),
     LargeBinary(LargeBinaryArray),
     View(BinaryViewArray),
 }
 
 impl Values {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Values::Binary(a) => a.len(),
             Values::LargeBinary(a) => a.len(),
@@ -57,7 +57,7 @@ impl Values {
     }
 
     /// The `i`-th value, `None` when it is null.
-    fn get(&self, i: usize) -> Option<&[u8]> {
+    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
         match self {
             Values::Binary(a) => a.is_valid(i).then(|| a.value(i)),
             Values::LargeBinary(a) => a.is_valid(i).then(|| a.value(i)),
@@ -68,7 +68,7 @@ impl Values {
     /// The values of an imported array. String types are read as their binary counterparts,
     /// so that bytes that are not UTF-8 reach the validator (which reports them) instead of
     /// being trusted as `str`; building the binary array checks its offsets.
-    fn new(data: ArrayData) -> PyResult<Values> {
+    pub(crate) fn new(data: ArrayData) -> PyResult<Values> {
         let (binary, make): (DataType, fn(ArrayData) -> Values) = match data.data_type() {
             DataType::Binary | DataType::Utf8 => {
                 (DataType::Binary, |d| Values::Binary(BinaryArray::from(d)))
@@ -94,7 +94,7 @@ impl Values {
 
 /// Imports `values` through `__arrow_c_array__`, taking the array out of its capsule. A
 /// pyarrow `ChunkedArray` (a table's column) is combined into one array first.
-fn import(values: &Bound<'_, PyAny>) -> PyResult<ArrayData> {
+pub(crate) fn import(values: &Bound<'_, PyAny>) -> PyResult<ArrayData> {
     let combined;
     let values = if !values.hasattr("__arrow_c_array__")? && values.hasattr("combine_chunks")? {
         combined = values.call_method0("combine_chunks")?;
@@ -168,7 +168,7 @@ impl Strings {
 
 /// The verdicts on a run of values, column by column.
 #[derive(Default)]
-struct Columns {
+pub(crate) struct Columns {
     valid: Vec<bool>,
     conforms: Vec<bool>,
     errors: Vec<i32>,
@@ -190,7 +190,7 @@ fn int32(n: impl TryInto<i32>) -> i32 {
 }
 
 impl Columns {
-    fn push(&mut self, report: Option<Report>) {
+    pub(crate) fn push(&mut self, report: Option<Report>) {
         let Some(report) = report else {
             self.valid.push(false);
             self.conforms.push(false);
@@ -232,7 +232,7 @@ impl Columns {
     }
 
     /// The result batch, as a struct array (a record batch across the C Data Interface).
-    fn finish(self) -> PyResult<StructArray> {
+    pub(crate) fn finish(self) -> PyResult<StructArray> {
         let nulls = nulls(self.valid);
         let string = |name: &str| Field::new(name, DataType::Utf8, true);
         let int = |name: &str| Field::new(name, DataType::Int32, true);
@@ -290,7 +290,7 @@ impl Columns {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> PyErr {
+pub(crate) fn internal(e: impl std::fmt::Display) -> PyErr {
     PyRuntimeError::new_err(format!("internal error: {e}"))
 }
 
@@ -375,6 +375,11 @@ pub(crate) fn check<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let values = Values::new(import(values)?)?;
     let batch = py.detach(|| validate_all(validator, &values, jobs)?.finish())?;
+    export(py, batch)
+}
+
+/// `batch` as a `pyarrow.RecordBatch`, handed over through the C Data Interface.
+pub(crate) fn export(py: Python<'_>, batch: StructArray) -> PyResult<Bound<'_, PyAny>> {
     let (array, schema) = to_ffi(&batch.to_data()).map_err(internal)?;
     let schema = PyCapsule::new_with_value(py, schema, SCHEMA)?;
     let array = PyCapsule::new_with_value(py, array, ARRAY)?;

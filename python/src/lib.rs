@@ -7,6 +7,7 @@
 //! `ValueError`.
 
 mod arrow;
+mod ndjson;
 mod profile;
 mod report;
 mod validator;
@@ -20,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<report::Diagnostic>()?;
     m.add_class::<report::Exchange>()?;
     m.add_class::<profile::TrafficProfile>()?;
+    m.add_class::<ndjson::NdjsonScan>()?;
     m.add_function(wrap_pyfunction!(summary_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

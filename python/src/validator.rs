@@ -225,6 +225,39 @@ impl Validator {
         Ok(TrafficProfile { inner })
     }
 
+    /// Splits, numbers and validates the payloads of one NDJSON file, as `cloudstorage-contract
+    /// check` reads it: `content` is a pyarrow binary array holding the file's bytes as one
+    /// value, or the path of the file to read (a `str` or `os.PathLike`, read 1 MiB at a
+    /// time; `OSError` when it cannot be opened). A `.gz` `file` is decompressed, every
+    /// member; `file` names the file in the rows and the profile. Returns an iterator of `pyarrow.RecordBatch` (at most `batch` rows each:
+    /// `file`, `line`, then `check_arrow`'s columns), one row per payload that `rows` keeps:
+    /// `"all"`, `"findings"` (an error or a warning) or `"violations"`. Its `counts` are
+    /// `(payloads, conforming, violating, errors, warnings)` of every payload read, and its
+    /// `profile` their `TrafficProfile` with `profile=True` (`cap` as `profile_arrow`'s).
+    /// Each batch is validated on one thread, with the GIL released. A file that cannot be
+    /// read or decompressed raises `ValueError` naming it (one that cannot be opened, `OSError`).
+    #[pyo3(signature = (content, file, rows="findings", profile=false, cap=None, batch=65536))]
+    #[allow(clippy::too_many_arguments)]
+    fn scan_ndjson(
+        slf: Py<Self>,
+        content: &Bound<'_, PyAny>,
+        file: &str,
+        rows: &str,
+        profile: bool,
+        cap: Option<usize>,
+        batch: usize,
+    ) -> PyResult<crate::ndjson::NdjsonScan> {
+        crate::ndjson::scan(
+            slf,
+            content,
+            file,
+            rows,
+            profile,
+            cap_or_default(cap),
+            batch,
+        )
+    }
+
     fn __repr__(&self) -> String {
         format!("<Validator{}>", self.arguments)
     }

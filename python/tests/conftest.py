@@ -73,12 +73,12 @@ def payloads(cli: Path) -> list[bytes]:
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory, cli: Path) -> Path:
-    """A directory of NDJSON for the Spark job: two plain files, a gzip file and a nested
-    directory, thousands of lines with mixed verdicts, blank lines (also `\\r\\n` and
-    whitespace-only ones), and each file's text kept uncompressed under `plain/` for `check`."""
+    """A directory `in/` of NDJSON for the Spark job, which `check` reads too: two plain files,
+    a gzip file of two members (split inside a line) and a nested directory, thousands of lines
+    with mixed verdicts, blank lines (also `\\r\\n`, whitespace-only and ` \\r ` ones), `\\r\\n`
+    line ends, payloads with a bare `\\r` inside, and a last line without `\\n`."""
     root = tmp_path_factory.mktemp("corpus")
     (root / "in" / "nested").mkdir(parents=True)
-    (root / "plain").mkdir()
     texts = {
         "a.ndjson": _file(sample(cli, 1500, seed=10) + sample(cli, 700, seed=20, invalid=True), 3),
         "nested/b.jsonl": _file(sample(cli, 400, seed=30, kind="request") + sample(cli, 300, seed=40, invalid=True, kind="request"), 5),
@@ -87,23 +87,26 @@ def corpus(tmp_path_factory, cli: Path) -> Path:
     for name, text in texts.items():
         path = root / "in" / name
         if name.endswith(".gz"):
-            path.write_bytes(gzip.compress(text))
+            cut = len(text) // 2 + 7  # inside a line: the second member goes on with it
+            path.write_bytes(gzip.compress(text[:cut]) + gzip.compress(text[cut:]))
         else:
             path.write_bytes(text)
-        (root / "plain" / name.replace("/", "_").removesuffix(".gz")).write_bytes(text)
     return root
 
 
 def _file(lines: list[bytes], every: int) -> bytes:
     """`lines` mixed in a fixed order, with a blank line after every `every`-th, a
-    whitespace-only one, and some `\\r\\n` line ends."""
+    whitespace-only one, some `\\r\\n` line ends, a bare `\\r` inside some payloads (which
+    `check` keeps: JSON reads it as whitespace between tokens), and no `\\n` after the last."""
     mixed = [lines[(i * 11) % len(lines)] for i in range(len(lines))] if len(lines) % 11 else lines
     out = []
     for i, line in enumerate(mixed):
+        if i % 17 == 0:
+            line = line.replace(b"{", b"{\r", 1)
         out.append(line + (b"\r\n" if i % 13 == 0 else b"\n"))
         if i % every == 0:
-            out.append(b"\n" if i % 2 else b"  \t\n")
-    return b"".join(out)
+            out.append((b"\n", b"  \t\n", b" \r \r\n")[i % 3])
+    return b"".join(out).rstrip(b" \t\r\n")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,16 +19,10 @@ from conftest import check_json, run_cli
 FIELDS = ("rule", "severity", "pointer", "message", "hint")
 
 
-def plain_name(uri: str, inputs: Path) -> str:
-    """The name under `plain/` of the file Spark names `uri`."""
-    path = Path(unquote(urlparse(uri).path)).relative_to(inputs)
-    return str(path).replace("/", "_").removesuffix(".gz")
-
-
 @pytest.fixture(scope="module")
 def job(corpus, tmp_path_factory):
-    """The job run as users run it, in a process of its own; its profile is `profile.json`
-    next to `out`."""
+    """The job run as users run it, in a process of its own, with the default `--rows`; its
+    profile is `profile.json` next to `out`."""
     out = tmp_path_factory.mktemp("job") / "out"
     run = subprocess.run(
         [
@@ -43,12 +36,17 @@ def job(corpus, tmp_path_factory):
     return run, out
 
 
-def test_the_jobs_summary_is_checks(job, corpus, cli):
+@pytest.fixture(scope="module")
+def printed(corpus, cli) -> dict:
+    """`check --format json` on the corpus: the reference."""
+    return check_json(cli, corpus / "in")
+
+
+def test_the_jobs_summary_is_checks(job, printed):
     run, _ = job
     assert run.stdout, run.stderr.decode()[-3000:]
     last = run.stdout.decode().splitlines()[-1]
     assert run.returncode == 1, "some payloads violate"
-    printed = check_json(cli, corpus / "plain")
     assert json.loads(last) == printed["summary"]
     # The same text as well: the same renderer wrote it.
     assert last == json.dumps(printed["summary"], separators=(",", ":"))
@@ -56,12 +54,10 @@ def test_the_jobs_summary_is_checks(job, corpus, cli):
     assert printed["summary"]["conforming"] > 0 and printed["summary"]["violating"] > 0
 
 
-def test_each_payloads_row_is_checks_verdict(job, corpus, cli):
-    _, out = job
-    rows = pq.read_table(out).to_pylist()
-    printed = check_json(cli, corpus / "plain")["payloads"]
-    theirs = {(Path(p["file"]).name, p["line"]): p for p in printed}
-    ours = {(plain_name(r["file"], corpus / "in"), r["line"]): r for r in rows}
+def assert_rows_are_checks(rows: list, payloads: list) -> None:
+    """Each row is the verdict `check` printed for its payload: same file name, same line."""
+    theirs = {(p["file"], p["line"]): p for p in payloads}
+    ours = {(r["file"], r["line"]): r for r in rows}
     assert len(ours) == len(rows), "one row per payload"
     assert ours.keys() == theirs.keys()
     for key, row in ours.items():
@@ -75,70 +71,72 @@ def test_each_payloads_row_is_checks_verdict(job, corpus, cli):
         assert [{**{f: d[f] for f in FIELDS}, "line": row["line"] + d["line"] - 1, "column": d["column"]} for d in row["diagnostics"]] == [
             {**{f: d[f] for f in FIELDS}, "line": d["line"], "column": d["column"]} for d in p["diagnostics"]
         ], key
-    assert {Path(unquote(urlparse(r["file"]).path)).suffix for r in rows} == {".ndjson", ".jsonl", ".gz"}
 
 
-def ndjson_lines(text: bytes) -> tuple[list[bytes], list[int]]:
-    """The payloads of an NDJSON text and their lines, as `check` reads them: a `\\r` before
-    the `\\n` dropped, lines of ASCII whitespace only skipped, blank lines counted."""
-    payloads, lines = [], []
-    for number, line in enumerate(text.split(b"\n")[: -1 if text.endswith(b"\n") else None], 1):
-        line = line.removesuffix(b"\r")
-        if line.strip(b" \t\n\f\r"):
-            payloads.append(line)
-            lines.append(number)
-    return payloads, lines
+def test_the_default_rows_are_the_payloads_with_findings(job, printed):
+    _, out = job
+    rows = pq.read_table(out).to_pylist()
+    findings = [p for p in printed["payloads"] if p["diagnostics"]]
+    assert_rows_are_checks(rows, findings)
+    assert {Path(r["file"]).suffix for r in rows} == {".ndjson", ".jsonl", ".gz"}
+    assert any(r["conforms"] for r in rows), "warnings only: a finding, not a violation"
 
 
-def cli_names(corpus: Path) -> dict[str, str]:
-    """Each input file's name as the command line gives it for the argument `corpus/in` (the
-    directory as given, then the file's path in it), by its name under `plain/`."""
-    given = corpus / "in"
-    return {
-        plain_name(p.as_uri(), given): f"{given}/{p.relative_to(given)}"
-        for p in given.rglob("*")
-        if p.is_file()
-    }
+@pytest.mark.parametrize("rows, by_path", [("all", True), ("all", False), ("violations", True)])
+def test_each_payloads_row_is_checks_verdict(spark, corpus, printed, tmp_path, monkeypatch, rows, by_path):
+    """Each row, files read by path (as the job reads local files) and handed over as bytes
+    (as it reads the others)."""
+    from cloudstorage_contract.spark import job
+    from cloudstorage_contract.spark.job import run
+
+    monkeypatch.setattr(job, "READ_BY_PATH", by_path)
+    summary = run(spark, [str(corpus / "in")], str(tmp_path / "out"), rows=rows)
+    assert json.loads(summary) == printed["summary"], "every payload counted, whichever are rows"
+    kept = [p for p in printed["payloads"] if rows == "all" or p["verdict"] != "conforms"]
+    assert_rows_are_checks(pq.read_table(tmp_path / "out").to_pylist(), kept)
+    lines = {p["line"] for p in printed["payloads"] if p["file"].endswith("a.ndjson")}
+    assert max(lines) > len(lines), "blank lines counted"
 
 
-def reference_profile(corpus: Path) -> dict:
-    """The profile of the corpus with the command line's origins (file as named on the command
-    line, 1-based line), computed in-process by `Validator.profile_arrow`.
+def test_files_are_named_as_check_names_them(tmp_path, monkeypatch):
+    from cloudstorage_contract.spark.job import names
 
-    TODO(profile CLI): once `cloudstorage-contract profile --format json` exists, this is
-    `json.loads(run_cli(cli, "profile", "--format", "json", corpus / "in").stdout)`; the test
-    below needs no other change."""
-    validator = Validator()
-    total = TrafficProfile()
-    for plain, name in cli_names(corpus).items():
-        payloads, lines = ndjson_lines((corpus / "plain" / plain).read_bytes())
-        total.merge(validator.profile_arrow(pa.array(payloads, pa.binary()), files=name, lines=pa.array(lines)))
-    return total.to_dict()
-
-
-def renamed(profile: dict, names: dict[str, str]) -> dict:
-    """`profile` (its JSON form) with each origin's `file` renamed by `names`."""
-    if isinstance(profile, dict):
-        out = {k: renamed(v, names) for k, v in profile.items()}
-        if isinstance(out.get("first"), dict) and "file" in out["first"]:
-            out["first"] = {**out["first"], "file": names[out["first"]["file"]]}
-        return out
-    return profile
+    (tmp_path / "in" / "n").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    uri = lambda p: (tmp_path / p).as_uri()  # noqa: E731 - Spark's URIs of the files
+    for p in ("in/a.ndjson", "in/n/b.jsonl", "x y.ndjson", "other.ndjson"):
+        (tmp_path / p).touch()
+    given = ["in/a.*", "./in/n/", str(tmp_path / "x y.ndjson"), "other.ndjson", "hdfs://h/in"]
+    uris = [uri("in/a.ndjson"), uri("in/n/b.jsonl"), uri("x y.ndjson"), uri("other.ndjson"), "hdfs://h/in/c.ndjson"]
+    assert names(given, uris) == dict(
+        zip(uris, ["in/a.ndjson", "./in/n/b.jsonl", str(tmp_path / "x y.ndjson"), "other.ndjson", "hdfs://h/in/c.ndjson"])
+    )
 
 
-def test_the_jobs_profile_is_the_command_lines(job, corpus):
+def test_a_file_over_the_limit_is_an_error(spark, corpus, tmp_path, monkeypatch):
+    from cloudstorage_contract.spark import job
+
+    monkeypatch.setattr(job, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(job, "READ_BY_PATH", False)  # a file read by path has no limit
+    with pytest.raises(job.InputError, match=r"^`.*/in/a.ndjson` is \d+ bytes, over the 1000 bytes"):
+        job.run(spark, [str(corpus / "in")], str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists(), "nothing read, nothing written"
+
+
+def reference_profile(cli: Path, corpus: Path) -> dict:
+    """The command line's profile of the corpus."""
+    out = run_cli(cli, "profile", "--format", "json", "--no-config", corpus / "in")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_the_jobs_profile_is_the_command_lines(job, corpus, cli):
     run, out = job
     assert run.returncode == 1, run.stderr.decode()[-3000:]
     written = (out.parent / "profile.json").read_text()
     ours = TrafficProfile.from_json(written).to_dict()
     assert ours == json.loads(written)
-    # The job's origins are its rows' (`file` as Spark names it, `line`), which are `check`'s
-    # up to the file's name: Spark gives a URI, the command line the path as given.
-    files = {r["file"] for r in pq.read_table(out, columns=["file"]).to_pylist()}
-    names = cli_names(corpus)
-    spark_to_cli = {f: names[plain_name(f, corpus / "in")] for f in files}
-    theirs = reference_profile(corpus)
-    assert renamed(ours, spark_to_cli) == theirs
+    assert ours == reference_profile(cli, corpus)
     assert ours["totals"]["payloads"]["response"]["failing"] > 0
     assert sum(v["conforming"] + v["failing"] for v in ours["totals"]["payloads"].values()) == 4000
     assert ours["rules"] and ours["forms"]["local_time"]["canonical"] > 0

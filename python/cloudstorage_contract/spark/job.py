@@ -1,113 +1,150 @@
-"""The Spark job: check NDJSON files on a cluster, write one Parquet row per payload.
+"""The Spark job: check NDJSON files on a cluster, write a Parquet row per payload with findings.
 
-    python -m cloudstorage_contract.spark INPUT... --output DIR [--profile PATH] [--time-zone Z]
-        [--strict] [--master URL]
+    python -m cloudstorage_contract.spark INPUT... --output DIR [--rows all|findings|violations]
+        [--profile PATH] [--time-zone Z] [--strict] [--master URL] [--conf KEY=VALUE]...
 
-INPUT is a file, a directory (read recursively, hidden files left out) or a glob, as Spark's
-text source reads them; `.gz` files are decompressed. Each non-blank line is a payload, as for
-`check --ndjson`: a line is ended by `\\n` (a `\\r` before it is dropped), a line of ASCII
-whitespace only is skipped, and the payload's bytes reach the validator as they are.
+INPUT is a file, a directory (read recursively; Spark leaves out names starting with `.` or
+`_`) or a glob; a file whose name ends in `.gz` is decompressed, every gzip member of it. Each
+non-blank line is a payload, exactly as for `check`: a line ends at `\\n` (a `\\r` before it
+is dropped), a line of ASCII whitespace only is skipped but counted, and the payload's bytes
+reach the validator as they are (a bare `\\r` inside a line is part of it).
 
-DIR gets Parquet files with one row per payload: `file` (the file's URI as Spark names it),
-`line` (the payload's line in that file, blank lines counted), and `conforms`, `errors`,
-`warnings`, `diagnostics` (`Validator.check_arrow`'s columns; a diagnostic's `line` is within
-the payload, which is one line). DIR must not exist.
+Design: one read of the input. Spark's `binaryFile` source lists the files and makes one task
+of each; `Validator.scan_ndjson` splits, decompresses, numbers and validates a file in Rust and
+returns the rows as Arrow batches, so that no line becomes a JVM row or a Python object, and
+line numbers are exact without a pass to count them. When every file is on a file system the
+executors mount (`file:` URIs: local runs, shared volumes), the task opens the file by its path
+and reads it 1 MiB at a time; otherwise (`hdfs:`, `s3a:`, ...) `binaryFile` hands the task the
+file's bytes. The counts of every payload (and, with `--profile`, each task's profile) travel
+back to the driver in an accumulator, which Spark applies once per successful task.
 
-Line numbers: Spark's text source does not number lines, so the job numbers them itself. Each
-file is read in splits; within a task, the lines of a split come in order and
-`monotonically_increasing_id()` numbers them consecutively. A first pass over the text counts
-the lines of each split (`input_file_name()`, `input_file_block_start()`); a line's number is
-then the lines of the file's earlier splits, plus its place in its own split. That pass reads
-the text once more but validates nothing.
+Memory: a file read by path costs a task its line being read, 1 MiB of read-ahead and one batch
+of rows (at most 65,536). A file handed over as bytes is held in the JVM about three times (the
+source's row, the row's copy, the Arrow batch) and once in the Python worker: an executor's
+heap must be about 3.5 times the largest such file, times the tasks it runs at once, plus
+Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
+
+A file is one task, so parallelism comes from many files. A file handed over as bytes may hold
+at most `MAX_FILE_BYTES` (2 GiB less one byte, `binaryFile`'s limit), checked on the driver
+before any file is read: a larger one stops the job with an error that names it (split it,
+e.g. with `split -l`, or gzip it). A file read by path has no limit.
+
+DIR gets Parquet files with one row per payload that `--rows` keeps: `findings` (the default:
+an error or a warning), `violations`, or `all`. Each row is `file` (the file as `check` names
+it: the INPUT as given, joined with the file's path below it; a file Spark reaches by a URI
+other than `file:` keeps its URI), `line` (the payload's line in that file, blank lines
+counted), and `conforms`, `errors`, `warnings`, `diagnostics` (`Validator.check_arrow`'s
+columns; a diagnostic's `line` is within the payload, which is one line). DIR must not exist.
 
 With `--profile PATH`, the job also writes to PATH (on the driver's file system) the
-`TrafficProfile` of the payloads as JSON (`TrafficProfile.to_json()`, the library's serde form):
-each task profiles its rows, and the driver merges the tasks' profiles. A payload's origin is
-its row's `file` and `line`, so a "first" names the file as Spark does (its URI, where
-`check` and `profile` name the path as given). This reads and validates the text once more.
+`TrafficProfile` of every payload as JSON (`TrafficProfile.to_json()`, the library's serde
+form), from the same read: each task profiles its files, the driver merges the tasks'
+profiles. Origins name files as the rows do, so the profile is the one
+`cloudstorage-contract profile --format json` prints for the same inputs.
 
 The last line on stdout is the summary object of `check --format json`:
-`{"payloads":…,"conforming":…,"violating":…,"errors":…,"warnings":…,"skipped":…}`, counted
-from the Parquet output. The exit status is `check`'s: 0 when every payload conforms, 1 when
-one violates, 2 for a bad argument.
+`{"payloads":…,"conforming":…,"violating":…,"errors":…,"warnings":…,"skipped":…}`, counting
+every payload whichever rows were written. The exit status is `check`'s: 0 when every payload
+conforms, 1 when one violates, 2 for a bad argument or an input that cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import sys
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
+from urllib.parse import unquote, urlparse
 
-from cloudstorage_contract._native import Validator, summary_json
-from cloudstorage_contract.spark import _check, profile
+from pyspark.accumulators import AccumulatorParam
 
-#: A blank line, as `check` skips it: ASCII whitespace only (Rust's `is_ascii_whitespace`).
-BLANK = r"^[ \t\n\f\r]*$"
+from cloudstorage_contract._native import TrafficProfile, Validator, summary_json
+
+#: The largest input file, in bytes: `binaryFile` holds a file in one row (a JVM byte array).
+MAX_FILE_BYTES = 2**31 - 1
+
+#: Whether tasks open `file:` files by their path (the tests turn it off to run the other way).
+READ_BY_PATH = True
+
+#: What `--rows` takes.
+ROWS = ("findings", "violations", "all")
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m cloudstorage_contract.spark",
         description="Check NDJSON payloads of Alibaba Cloud IoT `order/get` against the contract "
-        "on Spark, writing one Parquet row per payload.",
+        "on Spark, writing a Parquet row per payload with findings.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories or globs")
     p.add_argument("--output", required=True, metavar="DIR", help="where to write the Parquet rows")
+    p.add_argument(
+        "--rows", choices=ROWS, default="findings",
+        help="which payloads get a row: with an error or a warning (default), violating, or all",
+    )
     p.add_argument("--profile", metavar="PATH", help="also write the traffic profile, as JSON, to PATH")
     p.add_argument("--time-zone", metavar="IANA", help="check local times against this zone")
     p.add_argument("--strict", action="store_true", help="every warning is an error")
     p.add_argument("--master", metavar="URL", help="the Spark master (default: spark-submit's, or local[*])")
+    p.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE",
+        help="a Spark setting, as spark-submit's --conf (e.g. spark.driver.memory=6g for local runs)",
+    )
     return p
 
 
-def numbered(spark, inputs: Sequence[str]):
-    """The non-blank lines of `inputs` as a DataFrame of `file`, `line` and `value`."""
-    from pyspark.sql import functions as F
+class InputError(Exception):
+    """An input the job cannot read: exit status 2, as `check` has for one."""
 
-    text = (
-        spark.read.option("lineSep", "\n")
-        .option("recursiveFileLookup", "true")
-        .text(list(inputs))
-        .select(
-            F.input_file_name().alias("file"),
-            F.input_file_block_start().alias("_split"),
-            F.monotonically_increasing_id().alias("_id"),
-            "value",
-        )
-    )
-    # Pass one: how many lines each split holds, and the id of its first.
-    splits = (
-        text.groupBy("file", "_split")
-        .agg(F.min("_id").alias("_first_id"), F.count("*").alias("_lines"))
-        .collect()
-    )
-    firsts = []
-    before: dict = {}
-    for row in sorted(splits, key=lambda r: (r["file"], r["_split"])):
-        line = before.get(row["file"], 0) + 1
-        firsts.append((row["file"], row["_split"], row["_first_id"], line))
-        before[row["file"]] = line - 1 + row["_lines"]
-    starts = spark.createDataFrame(
-        firsts, "file string, _split long, _first_id long, _first_line long"
-    )
-    return (
-        text.join(F.broadcast(starts), ["file", "_split"])
-        .where(~F.col("value").rlike(BLANK))
-        .select(
-            "file",
-            (F.col("_first_line") + F.col("_id") - F.col("_first_id")).cast("int").alias("line"),
-            # As bytes, as `check` reads them: Spark's string functions would turn bytes that
-            # are not UTF-8 into U+FFFD. The `\r` of a `\r\n` line end goes, as in `check`.
-            F.when(
-                F.col("value").endswith("\r"),
-                F.expr("substring(cast(value as binary), 1, octet_length(value) - 1)"),
-            )
-            .otherwise(F.col("value").cast("binary"))
-            .alias("value"),
-        )
-    )
+
+class _Parts(AccumulatorParam):
+    """Each task's part of the totals, as JSON text: `[payloads, conforming, errors,
+    warnings, profile or null]`. The driver adds them up."""
+
+    def zero(self, value):
+        return []
+
+    def addInPlace(self, value1, value2):
+        value1.extend(value2)
+        return value1
+
+
+def _local(uri: str) -> Optional[str]:
+    """The local path of a `file:` URI, as Spark gives it; `None` for any other."""
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme in ("", "file") else None
+
+
+def names(inputs: Sequence[str], uris: Sequence[str]) -> Dict[str, str]:
+    """Each file's name as `check` gives it, by the URI Spark gives it: the INPUT as given for
+    a file; for a directory, the INPUT joined with the file's path below it; for a glob, the
+    file's path as the shell would expand it. A URI no local INPUT reaches keeps its URI."""
+    given = []
+    for raw in inputs:
+        local = _local(raw) if "://" in raw or raw.startswith("file:") else raw
+        if local is None:
+            continue
+        shown = raw if local == raw else local
+        # A glob is named as the shell expands it.
+        for path in sorted(glob.glob(shown)) if glob.has_magic(shown) else [shown]:
+            given.append((path, os.path.realpath(path)))
+    out = {}
+    for uri in uris:
+        path = _local(uri)
+        out[uri] = uri
+        if path is None:
+            continue
+        real = os.path.realpath(path)
+        for shown, root in given:
+            if real == root:
+                out[uri] = shown
+                break
+            if real.startswith(root.rstrip(os.sep) + os.sep):
+                out[uri] = os.path.join(shown, os.path.relpath(real, root))
+                break
+    return out
 
 
 def run(
@@ -117,32 +154,68 @@ def run(
     time_zone: Optional[str] = None,
     strict: bool = False,
     profile_path: Optional[str] = None,
+    rows: str = "findings",
 ) -> str:
-    """Checks `inputs`, writes the rows to `output` (and their profile to `profile_path`, when
-    given), and returns the summary object's JSON."""
-    from pyspark.sql import functions as F
+    """Checks `inputs` in one read, writes the rows `rows` keeps to `output` (and the profile
+    of every payload to `profile_path`, when given), and returns the summary object's JSON."""
+    from pyspark.sql.types import IntegerType, StringType, StructField, StructType
 
-    lines = numbered(spark, inputs)
-    checked = _check(lines, "value", time_zone, strict, keep=False)
-    checked.write.parquet(output)
-    if profile_path is not None:
-        gathered = profile(lines, "value", "file", "line", time_zone, strict)
+    from cloudstorage_contract.spark import result_fields
+
+    # One file per Arrow batch: a file is at most 2 GiB, and two of them would overflow the
+    # batch's 32-bit offsets.
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+    files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(list(inputs))
+    listed = files.select("path", "length").collect()  # the listing only: no file is read
+    named = names(inputs, [r["path"] for r in listed])
+    # Files on a file system every executor mounts (`file:`) are opened by the tasks, which
+    # read them as they split them; any other is handed to the task as bytes by `binaryFile`.
+    by_path = READ_BY_PATH and all(_local(r["path"]) is not None for r in listed)
+    for r in listed:
+        if not by_path and r["length"] > MAX_FILE_BYTES:
+            raise InputError(
+                f"`{named[r['path']]}` is {r['length']} bytes, over the {MAX_FILE_BYTES} bytes "
+                "(2 GiB) a file may have for the Spark job: split it, or gzip it"
+            )
+    profiled = profile_path is not None
+    parts = spark.sparkContext.accumulator([], _Parts())
+    schema = StructType(
+        [StructField("file", StringType(), False), StructField("line", IntegerType(), False)]
+        + result_fields()
+    )
+
+    def scan(batches):
+        validator = Validator(time_zone=time_zone, strict=strict)
+        counts = [0, 0, 0, 0]
+        total = TrafficProfile() if profiled else None
+        for batch in batches:
+            paths = batch.column(0).to_pylist()
+            for i, path in enumerate(paths):
+                name = named.get(path, path)
+                content = _local(path) if by_path else batch.column(1).slice(i, 1)
+                found = validator.scan_ndjson(content, name, rows, profiled)
+                yield from found
+                payloads, conforming, _, errors, warnings = found.counts
+                for k, n in enumerate((payloads, conforming, errors, warnings)):
+                    counts[k] += n
+                if total is not None:
+                    total.merge(found.profile)
+        parts.add([json.dumps(counts + [total.to_json() if total is not None else None])])
+
+    columns = ["path"] if by_path else ["path", "content"]
+    files.select(*columns).mapInArrow(scan, schema).write.parquet(output)
+
+    payloads = conforming = errors = warnings = 0
+    total = TrafficProfile()
+    for part in parts.value:
+        p, c, e, w, profile = json.loads(part)
+        payloads, conforming, errors, warnings = payloads + p, conforming + c, errors + e, warnings + w
+        if profile is not None:
+            total.merge(TrafficProfile.from_json(profile))
+    if profiled:
         with open(profile_path, "w", encoding="utf-8") as f:
-            f.write(gathered.to_json() + "\n")
-    counts = (
-        spark.read.parquet(output)
-        .agg(
-            F.count("*").alias("payloads"),
-            F.coalesce(F.sum(F.col("conforms").cast("long")), F.lit(0)).alias("conforming"),
-            F.coalesce(F.sum("errors"), F.lit(0)).alias("errors"),
-            F.coalesce(F.sum("warnings"), F.lit(0)).alias("warnings"),
-        )
-        .first()
-    )
-    payloads, conforming = counts["payloads"], counts["conforming"]
-    return summary_json(
-        payloads, conforming, payloads - conforming, counts["errors"], counts["warnings"]
-    )
+            f.write(total.to_json() + "\n")
+    return summary_json(payloads, conforming, payloads - conforming, errors, warnings)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -162,9 +235,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     builder = SparkSession.builder.appName("cloudstorage-contract")
     if args.master:
         builder = builder.master(args.master)
+    for setting in args.conf:
+        key, sep, value = setting.partition("=")
+        if not sep:
+            print(f"error: `--conf {setting}` is not KEY=VALUE", file=sys.stderr)
+            return 2
+        builder = builder.config(key, value)
+    if local and "PYSPARK_GATEWAY_PORT" not in os.environ and not any(
+        c.startswith("spark.driver.extraJavaOptions=") for c in args.conf
+    ):
+        # A local run's tasks run in the driver's JVM, where a task out of memory (a file too
+        # large for the heap) leaves Spark waiting forever; it ends the job instead.
+        builder = builder.config("spark.driver.extraJavaOptions", "-XX:+ExitOnOutOfMemoryError")
     spark = builder.getOrCreate()
     try:
-        summary = run(spark, args.inputs, args.output, args.time_zone, args.strict, args.profile)
+        summary = run(
+            spark, args.inputs, args.output, args.time_zone, args.strict, args.profile, args.rows
+        )
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     finally:
         spark.stop()
     print(summary, flush=True)

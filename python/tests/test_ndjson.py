@@ -1,0 +1,57 @@
+"""`Validator.scan_ndjson`: one NDJSON file's payloads, numbered and judged as `check` does."""
+
+from __future__ import annotations
+
+import gzip
+
+import pyarrow as pa
+import pytest
+
+from cloudstorage_contract import Validator
+
+from conftest import check_json
+
+
+@pytest.mark.parametrize("name", ["a.ndjson", "nested/b.jsonl", "c.ndjson.gz"])
+@pytest.mark.parametrize("by_path", [True, False])
+def test_each_file_is_read_as_check_reads_it(corpus, cli, name, by_path):
+    path = corpus / "in" / name
+    content = str(path) if by_path else pa.array([path.read_bytes()], pa.binary())
+    scan = Validator().scan_ndjson(content, str(path), rows="all", profile=True, batch=500)
+    batches = list(scan)
+    assert all(b.num_rows <= 500 for b in batches) and len(batches) > 1
+    rows = [r for b in batches for r in b.to_pylist()]
+    printed = check_json(cli, path)
+    assert [(r["file"], r["line"], r["errors"], r["warnings"]) for r in rows] == [
+        (p["file"], p["line"], p["errors"], p["warnings"]) for p in printed["payloads"]
+    ]
+    s = printed["summary"]
+    assert scan.counts == (s["payloads"], s["conforming"], s["violating"], s["errors"], s["warnings"])
+    assert scan.profile.payloads == s["payloads"]
+
+
+def test_rows_keeps_findings_or_violations_and_counts_every_payload():
+    text = b'{"code": 200, "data": null}\n\n{"code": "200"}\r\n'
+    validator = Validator()
+    every = [r for b in validator.scan_ndjson(pa.array([text]), "x.ndjson", rows="all") for r in b.to_pylist()]
+    scan = validator.scan_ndjson(pa.array([text]), "x.ndjson", rows="violations")
+    kept = [r for b in scan for r in b.to_pylist()]
+    assert [r["line"] for r in kept] == [r["line"] for r in every if not r["conforms"]]
+    assert 3 in [r["line"] for r in kept], "`code` a string violates"
+    assert scan.counts[0] == 2 and scan.profile is None
+
+
+def test_what_cannot_be_read_is_an_error(tmp_path):
+    validator = Validator()
+    with pytest.raises(ValueError, match="unknown rows `some`, expected one of: all, findings, violations"):
+        validator.scan_ndjson(pa.array([b"{}"]), "x.ndjson", rows="some")
+    with pytest.raises(OSError, match="missing.ndjson"):
+        validator.scan_ndjson(str(tmp_path / "missing.ndjson"), "missing.ndjson")
+    with pytest.raises(TypeError, match="`content` has 2 values, expected one"):
+        validator.scan_ndjson(pa.array([b"{}", b"{}"]), "x.ndjson")
+    # A gzip file cut short: an error naming the file (the task fails, and so does the job).
+    cut = gzip.compress(b"{}\n" * 100_000)[:-50]
+    scan = validator.scan_ndjson(pa.array([cut]), "cut.ndjson.gz", rows="all")
+    with pytest.raises(ValueError, match="^cut.ndjson.gz: "):
+        for _ in scan:
+            pass
