@@ -44,6 +44,8 @@ mod error;
 mod findings;
 pub mod har;
 mod json_string;
+#[cfg(feature = "report")]
+mod markup;
 mod mask;
 mod message;
 mod object;

@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 
 use super::{Checked, Summary};
 use crate::rules::{RULES, Severity};
-use crate::terminal;
 
 /// How many findings the summary lists.
 pub const FIRST: usize = 20;
@@ -155,20 +154,7 @@ impl Tally {
 /// `text` as the content of a Markdown table cell: safe for a terminal, with no HTML, no link or
 /// image and no cell break (backticks are kept, for the code in messages).
 fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in terminal::escape(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' | '[' | ']' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markup::markdown(text, crate::markup::SUMMARY_PUNCTUATION)
 }
 
 #[cfg(test)]

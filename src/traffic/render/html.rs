@@ -17,7 +17,6 @@
 use std::fmt::Write as _;
 
 use super::view::{Chart, Section};
-use crate::terminal;
 
 /// The most bars a chart draws; the rest are counted in a note below it.
 pub(crate) const MAX_BARS: usize = 60;
@@ -260,22 +259,10 @@ fn prose(text: &str) -> String {
 }
 
 /// `text` as HTML text or a quoted attribute's value: controls shown as the terminal shows them
-/// ([`terminal::escape`]), then `& < > " '` as character references. The one escape of this
+/// ([`crate::terminal::escape`]), then `& < > " '` as character references. The one escape of this
 /// format: every text from the traffic goes through it, wherever it lands in the page.
 pub(crate) fn escape(text: &str) -> String {
-    let text = terminal::escape(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markup::html(text)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use super::view::Section;
-use crate::terminal;
 
 /// The sections as markdown, under a level-2 heading.
 pub(crate) fn render(sections: &[Section]) -> String {
@@ -35,21 +34,7 @@ pub(crate) fn render(sections: &[Section]) -> String {
 /// `text` as literal text in a table cell: controls escaped as the terminal shows them, HTML's
 /// special characters as entities, and markdown's punctuation behind a backslash.
 pub(crate) fn escape(text: &str) -> String {
-    let text = terminal::escape(text);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markup::markdown(text, crate::markup::DATA_PUNCTUATION)
 }
 
 #[cfg(test)]
