@@ -44,6 +44,13 @@ impl Types {
         self.0 & t.0 != 0
     }
 
+    /// The place of a single type in the order of [`Types::NAMES`]: null 0, boolean 1,
+    /// integer 2, number 3, string 4, array 5, object 6.
+    pub(crate) fn index(self) -> u8 {
+        // At most 7: a `u8` has 8 bits.
+        self.0.trailing_zeros() as u8
+    }
+
     fn from_schema(value: Option<&Value>) -> Result<Types, String> {
         let names: Vec<&str> = match value {
             None => return Ok(Types(0x7F)),

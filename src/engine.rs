@@ -50,6 +50,70 @@ pub(crate) struct Record<'a> {
     /// starts, when a traffic profile asked for them (`traffic/`); `None` otherwise, and then
     /// nothing is allocated for them.
     pub(crate) unknown: Option<Vec<(String, usize)>>,
+    /// What the walk learnt of each member's value on the way, by member index, when a traffic
+    /// profile asked for it ([`Record::observing`]); empty otherwise, and then nothing is
+    /// written or even filled in.
+    pub(crate) notes: Vec<Note>,
+}
+
+/// What the walk learnt of one member's value while judging it, so that a traffic profile
+/// need not read the value again to learn it. All zeros (the default) is a member with no
+/// value.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Note {
+    /// Where the value ends: the offset after its last byte (within `u32`: `one_pass` takes
+    /// no larger payload).
+    end: u32,
+    /// 0 for no value; otherwise 1 + its JSON type as [`Types::index`] numbers it (a number
+    /// with no fractional part, however written, is an integer).
+    slot: u8,
+    /// 0 when it equals none of the member's `allowed` values, or the member has none;
+    /// otherwise 1 + the index of the one it equals.
+    choice: u8,
+    /// [`Note::ESCAPED`], [`Note::MATCHED`], [`Note::PLAIN`].
+    flags: u8,
+}
+
+impl Note {
+    /// A string with escapes.
+    const ESCAPED: u8 = 1;
+    /// A string that matched the member's pattern.
+    const MATCHED: u8 = 1 << 1;
+    /// A number written as a plain integer: digits, perhaps a minus sign, no fraction, no
+    /// exponent, within 64 bits.
+    const PLAIN: u8 = 1 << 2;
+
+    /// Where the value ends.
+    pub(crate) fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// 0 for no value, otherwise 1 + its JSON type's index: one of eight slots.
+    pub(crate) fn slot(&self) -> usize {
+        usize::from(self.slot & 7)
+    }
+
+    /// Its JSON type, as [`Types::index`] numbers it; `None` for no value.
+    pub(crate) fn json_type(&self) -> Option<usize> {
+        self.slot().checked_sub(1)
+    }
+
+    /// The index in the member's `allowed` values of the one it equals.
+    pub(crate) fn choice(&self) -> Option<usize> {
+        usize::from(self.choice).checked_sub(1)
+    }
+
+    pub(crate) fn escaped(&self) -> bool {
+        self.flags & Note::ESCAPED != 0
+    }
+
+    pub(crate) fn matched(&self) -> bool {
+        self.flags & Note::MATCHED != 0
+    }
+
+    pub(crate) fn plain(&self) -> bool {
+        self.flags & Note::PLAIN != 0
+    }
 }
 
 impl Record<'_> {
@@ -59,13 +123,18 @@ impl Record<'_> {
             facts: Facts::default(),
             offsets: [usize::MAX; MAX_MEMBERS],
             unknown: None,
+            notes: Vec::new(),
         }
     }
 
-    /// Nothing recorded yet, and the unknown members to be recorded.
-    pub(crate) fn observing() -> Self {
+    /// Nothing recorded yet, and the unknown members and the [notes](Record::notes) to be
+    /// recorded, the notes in `notes` (a previous record's, given back to save allocating).
+    pub(crate) fn observing(mut notes: Vec<Note>) -> Self {
+        notes.clear();
+        notes.resize(MAX_MEMBERS, Note::default());
         Record {
             unknown: Some(Vec::new()),
+            notes,
             ..Record::new()
         }
     }
@@ -102,6 +171,7 @@ pub(crate) fn walk<'a>(
         max_depth,
         findings,
         envelope,
+        observing: !record.notes.is_empty(),
         record,
         flat: &envelope.slots,
         duplicate_budget: text.len().saturating_mul(8).saturating_add(1 << 16),
@@ -192,6 +262,8 @@ struct Walker<'a, 'f, 'p, 'e> {
     envelope: &'e Envelope,
     /// The facts, and the value offset of each member of the envelope.
     record: &'f mut Record<'a>,
+    /// Whether `record` takes [notes](Record::notes).
+    observing: bool,
     flat: &'e [Slot],
     /// Bytes of duplicate pointers that may still be recorded (as the text stage counts them).
     duplicate_budget: usize,
@@ -304,6 +376,12 @@ impl<'a> Walker<'a, '_, '_, '_> {
                         }
                         seen |= bit;
                         self.member(member)?;
+                        if self.observing
+                            && let Some(note) = self.record.notes.get_mut(member.index)
+                        {
+                            // Within the payload, at most `u32::MAX` bytes (`one_pass`).
+                            note.end = u32::try_from(self.pos).unwrap_or(u32::MAX);
+                        }
                     }
                     None => {
                         let name = name.unwrap_or_default();
@@ -478,6 +556,11 @@ impl<'a> Walker<'a, '_, '_, '_> {
             .skip(member.index)
         {
             self.record.offsets[i] = usize::MAX;
+            if self.observing
+                && let Some(note) = self.record.notes.get_mut(i)
+            {
+                *note = Note::default();
+            }
             if let Some(fact) = m.fact {
                 self.record.facts.clear(fact);
             }
@@ -535,6 +618,11 @@ impl<'a> Walker<'a, '_, '_, '_> {
     fn member(&mut self, member: &Member) -> Read<()> {
         let start = self.pos;
         self.record.offsets[member.index] = start;
+        if self.observing
+            && let Some(note) = self.record.notes.get_mut(member.index)
+        {
+            *note = Note::default();
+        }
         if member.when {
             self.when = None;
         }
@@ -543,6 +631,7 @@ impl<'a> Walker<'a, '_, '_, '_> {
         }
         let (json_type, instance) = match self.peek() {
             Some(b'{') => {
+                self.note_type(member, Types::OBJECT);
                 if member.types.has(Types::OBJECT) {
                     if let Some(object) = &member.object {
                         if member.order {
@@ -560,11 +649,19 @@ impl<'a> Walker<'a, '_, '_, '_> {
                 (Types::OBJECT, Value::Object(serde_json::Map::new()))
             }
             Some(b'[') => {
+                self.note_type(member, Types::ARRAY);
                 self.skip_value(&member.pointer)?;
                 (Types::ARRAY, Value::Array(Vec::new()))
             }
             Some(b'"') => {
                 let (raw, escaped) = self.string()?;
+                self.note_type(member, Types::STRING);
+                if escaped
+                    && self.observing
+                    && let Some(note) = self.record.notes.get_mut(member.index)
+                {
+                    note.flags |= Note::ESCAPED;
+                }
                 if member.types.has(Types::STRING) {
                     self.string_member(member, decode(raw, escaped), start);
                     return Ok(());
@@ -580,6 +677,20 @@ impl<'a> Walker<'a, '_, '_, '_> {
                     self.when = Some(number.clone());
                 }
                 let integer = is_integer(&number);
+                if self.observing
+                    && let Some(note) = self.record.notes.get_mut(member.index)
+                {
+                    let t = if integer {
+                        Types::INTEGER
+                    } else {
+                        Types::NUMBER
+                    };
+                    note.slot = t.index() + 1;
+                    // serde_json reads an integer written plainly as one, within 64 bits.
+                    if !number.is_f64() {
+                        note.flags |= Note::PLAIN;
+                    }
+                }
                 let fits = member.types.has(Types::NUMBER)
                     || (integer && member.types.has(Types::INTEGER));
                 if fits {
@@ -595,14 +706,17 @@ impl<'a> Walker<'a, '_, '_, '_> {
             }
             Some(b't') => {
                 self.literal(b"true")?;
+                self.note_type(member, Types::BOOLEAN);
                 (Types::BOOLEAN, Value::Bool(true))
             }
             Some(b'f') => {
                 self.literal(b"false")?;
+                self.note_type(member, Types::BOOLEAN);
                 (Types::BOOLEAN, Value::Bool(false))
             }
             Some(b'n') => {
                 self.literal(b"null")?;
+                self.note_type(member, Types::NULL);
                 (Types::NULL, Value::Null)
             }
             _ => return Err(Malformed),
@@ -613,6 +727,16 @@ impl<'a> Walker<'a, '_, '_, '_> {
         }
         self.wrong_type(member, start, instance, json_type);
         Ok(())
+    }
+
+    /// Notes the JSON type of `member`'s value, when observing.
+    #[inline]
+    fn note_type(&mut self, member: &Member, json_type: Types) {
+        if self.observing
+            && let Some(note) = self.record.notes.get_mut(member.index)
+        {
+            note.slot = json_type.index() + 1;
+        }
     }
 
     /// A string where the member allows one.
@@ -630,6 +754,12 @@ impl<'a> Walker<'a, '_, '_, '_> {
             let message = message::pattern_mismatch(&member.pointer, &instance, pattern.text());
             self.fault(member, Rule::MalformedValue, start, &instance, message);
             return;
+        }
+        if member.pattern.is_some()
+            && self.observing
+            && let Some(note) = self.record.notes.get_mut(member.index)
+        {
+            note.flags |= Note::MATCHED;
         }
         let mut value = None;
         if member.date_time {
@@ -654,15 +784,23 @@ impl<'a> Walker<'a, '_, '_, '_> {
 
     /// A number where the member allows one.
     fn number_member(&mut self, member: &Member, number: Number, start: usize) {
-        if let Some(allowed) = &member.allowed
-            && !allowed
+        if let Some(allowed) = &member.allowed {
+            let Some(choice) = allowed
                 .iter()
-                .any(|a| compare(&number, a) == Ordering::Equal)
-        {
-            let instance = Value::Number(number);
-            let message = message::not_in_enum(&member.pointer, &instance, &member.expected_enum);
-            self.fault(member, Rule::InvalidEnum, start, &instance, message);
-            return;
+                .position(|a| compare(&number, a) == Ordering::Equal)
+            else {
+                let instance = Value::Number(number);
+                let message =
+                    message::not_in_enum(&member.pointer, &instance, &member.expected_enum);
+                self.fault(member, Rule::InvalidEnum, start, &instance, message);
+                return;
+            };
+            if self.observing
+                && let Some(note) = self.record.notes.get_mut(member.index)
+            {
+                // Past 254 values, the profile reads the value back instead.
+                note.choice = u8::try_from(choice + 1).unwrap_or(0);
+            }
         }
         for (limit, bound, below) in [
             (&member.minimum, "at least", true),

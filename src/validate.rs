@@ -565,10 +565,9 @@ impl Validator {
             let mut findings = Findings::new(&self.policy);
             let envelope = self.contract.envelope(guess);
             let zone = self.time_zone.as_ref();
-            let mut record = if observer.is_some() {
-                Record::observing()
-            } else {
-                Record::new()
+            let mut record = match &mut observer {
+                Some((profile, _)) => Record::observing(profile.take_notes()),
+                None => Record::new(),
             };
             let Ok(walked) = engine::walk(
                 text,
@@ -603,6 +602,7 @@ impl Validator {
             }
             if let Some((profile, origin)) = observer.take() {
                 profile.walked(envelope, text, &record, origin);
+                profile.give_notes(std::mem::take(&mut record.notes));
             }
             let payload = if findings.has_errors() || !self.keep_payload {
                 None

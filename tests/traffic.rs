@@ -431,3 +431,140 @@ mod drift {
         assert_eq!(subjects, ["response /a"]);
     }
 }
+
+/// The page's example response with `(from, to)` replaced in its text, as written: escapes,
+/// fractions and exponents stay as they are.
+fn page_with(replacements: &[(&str, &str)]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/page/response-success.json");
+    let mut text = std::fs::read_to_string(path).expect("the page's example");
+    for (from, to) in replacements {
+        assert!(text.contains(from), "{from} is in the page's example");
+        text = text.replace(from, to);
+    }
+    text
+}
+
+/// Every form, type and value as the payload writes it: escaped strings, integers written
+/// with a fraction or an exponent, numbers where strings belong and the reverse.
+#[test]
+fn values_and_forms_are_counted_as_written() {
+    let payloads = [
+        page_with(&[]),
+        page_with(&[
+            (
+                r#""startTime":"2020-08-25 10:00:0""#,
+                r#""startTime":"2020-08-25 10:00:00""#,
+            ),
+            (
+                r#""endTime":"2020-09-25 10:00:0""#,
+                r#""endTime":"2020-09-25T10:00:00""#,
+            ),
+            (
+                r#""startTimeUTC":"2020-08-25T02:00:00Z""#,
+                r#""startTimeUTC":"2020-08-25T10:00:00+08:00""#,
+            ),
+            (
+                r#""endTimeUTC":"2020-09-25T02:00:00Z""#,
+                r#""endTimeUTC":"2020-09-25 02:00:00""#,
+            ),
+            (r#""price": "1.0""#, r#""price": 58.50"#),
+            (r#""copies": 1"#, r#""copies": 1.0"#),
+            (r#""status": 0"#, r#""status": 1.0"#),
+            (r#""paymentStatus": 1"#, r#""paymentStatus": 1e0"#),
+            (r#""orderType":0"#, r#""orderType":"0""#),
+            (
+                r#""commodityCode":"ilopLVCloudResource""#,
+                r#""commodityCode":"a\"b""#,
+            ),
+            (
+                r#""specification":"eventResource_7""#,
+                r#""specification":"\u0065ventResource_7""#,
+            ),
+        ]),
+        page_with(&[
+            (r#""price": "1.0""#, r#""price": "\u0035\u0038.0""#),
+            (r#""copies": 1"#, r#""copies": 1e0"#),
+            (r#""recordType": 2"#, r#""recordType": 7"#),
+            (r#""status": 0"#, r#""status": true"#),
+            (
+                r#""startTime":"2020-08-25 10:00:0""#,
+                r#""startTime":"2020-08-25 10:00:\u0030""#,
+            ),
+        ]),
+    ];
+    let strict = Validator::new(Options::default().profile(cloudstorage_contract::Profile::Strict))
+        .expect("the strict options");
+    for validator in [validator(), &strict] {
+        let mut p = TrafficProfile::new();
+        for (i, body) in payloads.iter().enumerate() {
+            let origin = Origin::line("forms.ndjson", i as u32 + 1);
+            validator.validate_profiled(body.as_bytes(), None, &origin, &mut p);
+        }
+        let f = p.forms();
+        let local = (
+            f.local_time.canonical,
+            f.local_time.single_digit_seconds,
+            f.local_time.other,
+        );
+        assert_eq!(local, (1, 4, 1), "local times");
+        let utc = (f.utc_time.z, f.utc_time.offset, f.utc_time.other);
+        assert_eq!(utc, (4, 1, 1), "UTC times");
+        assert_eq!((f.price.string, f.price.number), (2, 1), "prices");
+        let places: Vec<(u32, u64)> = f
+            .price
+            .decimal_places
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect();
+        assert_eq!(places, [(1, 2), (2, 1)], "decimal places");
+        let integers = (f.integers.plain, f.integers.fraction, f.integers.exponent);
+        // copies, status, paymentStatus, orderType, recordType and code, where numbers.
+        assert_eq!(integers, (12, 2, 2), "integers");
+        let e = p.enumerations();
+        let documented = |pointer: &str, value: &str| e[pointer].documented[value];
+        let undocumented = |pointer: &str, value: &str| {
+            e[pointer]
+                .undocumented
+                .get(value)
+                .map(|s| (s.count, s.first.line))
+        };
+        assert_eq!(documented("/data/status", "0"), 1);
+        assert_eq!(documented("/data/status", "1"), 1, "1.0 is 1");
+        assert_eq!(undocumented("/data/status", "true"), Some((1, Some(3))));
+        assert_eq!(documented("/data/paymentStatus", "1"), 3, "1e0 is 1");
+        assert_eq!(
+            undocumented("/data/orderType", r#""0""#),
+            Some((1, Some(2)))
+        );
+        assert_eq!(undocumented("/data/recordType", "7"), Some((1, Some(3))));
+        assert_eq!(documented("/code", "200"), 3);
+        let open = &p.open_values()["/data/commodityCode"];
+        assert_eq!(open.get(r#""a\"b""#), Some(&1), "an escaped string's key");
+        assert_eq!(open.get(r#""ilopLVCloudResource""#), Some(&2));
+        let spec = &p.open_values()["/data/specification"];
+        assert_eq!(
+            spec.get(r#""eventResource_7""#),
+            Some(&3),
+            "escapes decoded"
+        );
+        let members = &p.members()["response"];
+        let types = |pointer: &str| {
+            let m = &members[pointer];
+            (m.present, m.types.clone().into_iter().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            types("/data/orderType").1,
+            [("integer".into(), 2), ("string".into(), 1)]
+        );
+        assert_eq!(
+            types("/data/price").1,
+            [("number".into(), 1), ("string".into(), 2)]
+        );
+        assert_eq!(
+            types("/data/copies").1,
+            [("integer".into(), 3)],
+            "1.0 and 1e0 are integers"
+        );
+        assert_eq!(members["/data/preConsume"].absent, 3);
+    }
+}

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use super::pending::{KindCounts, OPEN_PENDING, kind_index, open_into};
 use super::plan::{Plan, Step};
 use super::table::Table;
-use super::token::Token;
+use std::borrow::Cow;
+
+use super::token::{ARRAY, INTEGER, NUMBER, OBJECT, STRING, Token};
 use super::{Forms, Origin, Seen, TrafficProfile, UnknownMember, add};
 use crate::contract::{Envelope, Pattern};
 use crate::diagnostic::Report;
-use crate::engine::Record;
+use crate::engine::{Note, Record};
 use crate::schema::Kind;
 
 impl TrafficProfile {
@@ -73,46 +75,48 @@ impl TrafficProfile {
             return;
         };
         add(&mut counts.walked, 1);
-        for (i, step) in counts.plan.steps.iter().enumerate() {
+        // Every member's type, absent included, as the walk noted it: one addition each. A
+        // count of payloads cannot reach `u64::MAX`.
+        for (types, note) in counts.types.iter_mut().zip(&record.notes) {
+            let n = &mut types[note.slot()];
+            *n = n.wrapping_add(1);
+        }
+        for &i in &counts.plan.special {
+            let Some(step) = counts.plan.steps.get(i) else {
+                continue;
+            };
             let offset = record
                 .offsets
                 .get(step.index)
                 .copied()
                 .unwrap_or(usize::MAX);
+            let Some(note) = record.notes.get(step.index) else {
+                continue;
+            };
             if offset == usize::MAX {
                 continue;
             }
-            let Some(types) = counts.types.get_mut(i) else {
-                continue;
-            };
-            if step.type_only {
-                if let Some(n) = Token::type_at(text, offset).and_then(|t| types.get_mut(t)) {
-                    add(n, 1);
-                }
-                continue;
-            }
-            let Some(token) = Token::at(text, offset) else {
-                continue;
-            };
-            if let Some(n) = types.get_mut(token.type_index()) {
-                add(n, 1);
-            }
+            let value = Noted { text, offset, note };
             if let Some(e) = &step.enumeration {
                 let documented = counts.documented.get_mut(i);
-                let found = e.find(&token, scratch);
+                let found = e.chosen(note.choice()).or_else(|| {
+                    let token = Token::noted(text, offset, note)?;
+                    e.find(&token, scratch)
+                });
                 match found.and_then(|j| documented.and_then(|d| d.get_mut(j))) {
                     Some(n) => add(n, 1),
                     None => {
-                        let key = token.key_in(scratch);
-                        let table = &mut slot(enumerations, &step.pointer).undocumented;
-                        seen(table, key, cap, origin);
+                        if let Some(key) = value.key(scratch) {
+                            let table = &mut slot(enumerations, &step.pointer).undocumented;
+                            seen(table, key, cap, origin);
+                        }
                     }
                 }
             }
             if step.open
                 && let Some(open) = counts.open.get_mut(i)
+                && let Some(key) = value.key(scratch)
             {
-                let key = token.key_in(scratch);
                 match open.get_mut(key) {
                     Some(n) => add(n, 1),
                     None => {
@@ -123,7 +127,7 @@ impl TrafficProfile {
                     }
                 }
             }
-            form(forms, step, &token);
+            form(forms, step, &value);
         }
         if let Some(unknown) = record.unknown.as_ref().filter(|u| !u.is_empty()) {
             let table = slot(unknown_members, envelope.kind.as_str());
@@ -172,52 +176,137 @@ fn seen(table: &mut Table<Seen>, key: &str, cap: usize, origin: &Origin) {
     }
 }
 
-/// Counts how the value of a member was written, as its pattern and type say.
-fn form(forms: &mut Forms, step: &Step, token: &Token<'_>) {
-    match (step.pattern, token) {
-        (Some(Pattern::LocalTime { .. }), Token::String(s)) => {
+/// A member's value as the walk noted it: where it is, and what the walk learnt. Its text is
+/// read only where the notes do not say enough.
+struct Noted<'a> {
+    text: &'a str,
+    offset: usize,
+    note: &'a Note,
+}
+
+impl<'a> Noted<'a> {
+    /// The value's JSON text.
+    fn raw(&self) -> Option<&'a str> {
+        self.text.get(self.offset..self.note.end())
+    }
+
+    /// The value as a key of a profile's value tables ([`Token::key_in`]): its own JSON text
+    /// when that is the key, as for every scalar but a string with escapes.
+    fn key<'s>(&'s self, scratch: &'s mut String) -> Option<&'s str>
+    where
+        'a: 's,
+    {
+        match self.note.json_type() {
+            Some(ARRAY) => Some("[…]"),
+            Some(OBJECT) => Some("{…}"),
+            Some(STRING) if self.note.escaped() => {
+                let token = Token::noted(self.text, self.offset, self.note)?;
+                token.key_in(scratch);
+                Some(scratch)
+            }
+            _ => self.raw(),
+        }
+    }
+
+    /// A number's text.
+    fn number(&self) -> Option<&'a str> {
+        let number = matches!(self.note.json_type(), Some(INTEGER | NUMBER));
+        number.then(|| self.raw()).flatten()
+    }
+
+    /// A string's length in bytes, decoded.
+    fn string_len(&self) -> Option<usize> {
+        if self.note.json_type() != Some(STRING) {
+            return None;
+        }
+        if self.note.escaped() {
+            return self.string().map(|s| s.len());
+        }
+        self.note.end().checked_sub(self.offset)?.checked_sub(2)
+    }
+
+    /// A string's text, decoded.
+    fn string(&self) -> Option<Cow<'a, str>> {
+        if self.note.json_type() != Some(STRING) {
+            return None;
+        }
+        if self.note.escaped() {
+            return match Token::noted(self.text, self.offset, self.note)? {
+                Token::String(s) => Some(s),
+                _ => None,
+            };
+        }
+        let raw = self.raw()?;
+        raw.get(1..raw.len().checked_sub(1)?).map(Cow::Borrowed)
+    }
+}
+
+/// Counts how the value of a member was written, as its pattern and type, and what the walk
+/// noted (whether a string matched the member's pattern), say.
+fn form(forms: &mut Forms, step: &Step, value: &Noted<'_>) {
+    let matched = value.note.matched();
+    match step.pattern {
+        Some(Pattern::LocalTime { strict }) => {
+            let Some(len) = value.string_len() else {
+                return;
+            };
             let f = &mut forms.local_time;
-            if (Pattern::LocalTime { strict: true }).matches(s) {
+            // The tolerant pattern takes two digits of seconds or one; the strict one, two.
+            let single = if matched {
+                !strict && len != 19
+            } else {
+                strict
+                    && value
+                        .string()
+                        .is_some_and(|s| (Pattern::LocalTime { strict: false }).matches(&s))
+            };
+            if matched && !single {
                 add(&mut f.canonical, 1);
-            } else if (Pattern::LocalTime { strict: false }).matches(s) {
+            } else if single {
                 add(&mut f.single_digit_seconds, 1);
             } else {
                 add(&mut f.other, 1);
             }
         }
-        (Some(Pattern::UtcTime), Token::String(s)) => {
+        Some(Pattern::UtcTime) => {
+            if value.note.json_type() != Some(STRING) {
+                return;
+            }
             let f = &mut forms.utc_time;
-            if Pattern::UtcTime.matches(s) {
+            if matched {
                 add(&mut f.z, 1);
-            } else if has_offset(s) {
+            } else if value.string().is_some_and(|s| has_offset(&s)) {
                 add(&mut f.offset, 1);
             } else {
                 add(&mut f.other, 1);
             }
         }
-        (Some(Pattern::Price), Token::String(s)) => {
-            add(&mut forms.price.string, 1);
-            if crate::order::is_price(s) {
-                add(forms.price.decimal_places.entry(places(s)).or_default(), 1);
+        Some(Pattern::Price) => {
+            if let Some(n) = value.number() {
+                add(&mut forms.price.number, 1);
+                if !has_exponent(n) {
+                    add(forms.price.decimal_places.entry(places(n)).or_default(), 1);
+                }
+            } else if let Some(s) = value.string() {
+                add(&mut forms.price.string, 1);
+                if matched {
+                    add(forms.price.decimal_places.entry(places(&s)).or_default(), 1);
+                }
             }
         }
-        (Some(Pattern::Price), Token::Number(n)) => {
-            add(&mut forms.price.number, 1);
-            if !has_exponent(n) {
-                add(forms.price.decimal_places.entry(places(n)).or_default(), 1);
+        None if step.integer && value.note.plain() => add(&mut forms.integers.plain, 1),
+        None => {
+            if let Some(n) = value.number().filter(|_| step.integer) {
+                let f = &mut forms.integers;
+                if has_exponent(n) {
+                    add(&mut f.exponent, 1);
+                } else if n.as_bytes().contains(&b'.') {
+                    add(&mut f.fraction, 1);
+                } else {
+                    add(&mut f.plain, 1);
+                }
             }
         }
-        (_, Token::Number(n)) if step.integer => {
-            let f = &mut forms.integers;
-            if has_exponent(n) {
-                add(&mut f.exponent, 1);
-            } else if n.as_bytes().contains(&b'.') {
-                add(&mut f.fraction, 1);
-            } else {
-                add(&mut f.plain, 1);
-            }
-        }
-        _ => {}
     }
 }
 
@@ -231,9 +320,10 @@ pub(super) fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) 
 
 /// Digits after the decimal point.
 fn places(amount: &str) -> u32 {
-    amount
-        .split_once('.')
-        .map_or(0, |(_, f)| u32::try_from(f.len()).unwrap_or(u32::MAX))
+    let dot = amount.bytes().position(|b| b == b'.');
+    dot.map_or(0, |d| {
+        u32::try_from(amount.len() - d - 1).unwrap_or(u32::MAX)
+    })
 }
 
 /// Whether a number is written with an exponent.

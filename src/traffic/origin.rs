@@ -62,7 +62,7 @@ impl From<&crate::report::Origin> for Origin {
     /// request and the response of one entry are the same place).
     fn from(origin: &crate::report::Origin) -> Origin {
         Origin {
-            file: origin.file.to_string(),
+            file: String::from(&*origin.file),
             line: origin.line,
             entry: origin
                 .entry

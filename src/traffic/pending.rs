@@ -14,8 +14,7 @@
 //! A reader through `&self` gets a folded copy, made once and kept until the next payload
 //! ([`Pending::view`]); a writer through `&mut self` folds in place first
 //! ([`TrafficProfile::settle`]); feeding adds to both, once it has taken back a folded copy
-//! ([`TrafficProfile::unview`]). A member's `absent` count is not kept: it is the payloads of
-//! its kind walked less the values of any type it held.
+//! ([`TrafficProfile::unview`]).
 
 use std::sync::OnceLock;
 
@@ -24,6 +23,7 @@ use super::plan::Plan;
 use super::table::Table;
 use super::token::{NULL, TYPES};
 use super::{Origin, RuleStats, TrafficProfile, add};
+use crate::engine::Note;
 use crate::rules::RULES;
 use crate::schema::Kind;
 
@@ -42,6 +42,9 @@ pub(crate) struct Pending {
     pub(super) kinds: [Option<KindCounts>; 2],
     /// Room to write a value's key in, reused from payload to payload.
     pub(super) scratch: String,
+    /// Room for a walk's notes ([`Record::notes`](crate::engine::Record::notes)), lent to each
+    /// walk and given back.
+    notes: Vec<Note>,
     /// The tables with everything above folded in, made for a reader through `&self`; taken
     /// back by the next writer.
     view: OnceLock<Box<TrafficProfile>>,
@@ -64,8 +67,9 @@ pub(super) struct KindCounts {
     pub(super) plan: Plan,
     /// The payloads walked.
     pub(super) walked: u64,
-    /// Each member's values by JSON type, in the order of [`TYPES`].
-    pub(super) types: Vec<[u64; TYPES.len()]>,
+    /// Each member's absences, then its values by JSON type in the order of [`TYPES`]: a slot
+    /// for each [`Note::slot`](crate::engine::Note::slot) the walk can note, so that counting one is a single addition.
+    pub(super) types: Vec<[u64; 8]>,
     /// Each enumeration's documented values, in the order of its keys; empty for the others.
     pub(super) documented: Vec<Vec<u64>>,
     /// Each open member's values by key, at most [`OPEN_PENDING`] before they go to its table;
@@ -102,7 +106,7 @@ impl KindCounts {
         KindCounts {
             open: vec![hashbrown::HashMap::new(); plan.steps.len()],
             walked: 0,
-            types: vec![[0; TYPES.len()]; plan.steps.len()],
+            types: vec![[0; 8]; plan.steps.len()],
             documented,
             plan,
         }
@@ -163,6 +167,16 @@ impl Pending {
 }
 
 impl TrafficProfile {
+    /// The room for a walk's notes, to lend to the next walk.
+    pub(crate) fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.pending.notes)
+    }
+
+    /// Gives back the room [`take_notes`](Self::take_notes) lent.
+    pub(crate) fn give_notes(&mut self, notes: Vec<Note>) {
+        self.pending.notes = notes;
+    }
+
     /// Takes back the folded copy a reader made, if any, before a payload is fed: the copy has
     /// the tables and the pending counts together, and nothing pending.
     pub(super) fn unview(&mut self) {
@@ -232,12 +246,12 @@ impl TrafficProfile {
             let steps = c.plan.steps.iter();
             for ((step, types), documented) in steps.zip(&mut c.types).zip(&mut c.documented) {
                 let stats = slot(members, &step.pointer);
-                let held = types.iter().fold(0, |a: u64, n| a.saturating_add(*n));
-                let null = types[NULL];
+                let held = types[1..].iter().fold(0, |a: u64, n| a.saturating_add(*n));
+                let null = types[1 + NULL];
                 add(&mut stats.present, held.saturating_sub(null));
                 add(&mut stats.null, null);
-                add(&mut stats.absent, walked.saturating_sub(held));
-                for (name, n) in TYPES.iter().zip(types.iter_mut()) {
+                add(&mut stats.absent, std::mem::take(&mut types[0]));
+                for (name, n) in TYPES.iter().zip(types[1..].iter_mut()) {
                     if *n > 0 {
                         add(slot(&mut stats.types, name), *n);
                         *n = 0;

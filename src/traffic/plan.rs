@@ -43,6 +43,8 @@ pub(crate) struct Plan {
     kind: Kind,
     variant: Variant,
     pub(crate) steps: Vec<Step>,
+    /// The steps that do more than count a type, by their index in `steps`.
+    pub(crate) special: Vec<usize>,
 }
 
 /// What to do with one member.
@@ -74,18 +76,29 @@ pub(crate) struct Documented {
     /// The same as integers with their index, by value, when every number among them is an
     /// integer written as one: then a number written as an integer is one of these or none.
     integers: Option<Vec<(i64, usize)>>,
+    /// The index in `keys` of each of the member's `allowed` values, in their order, when the
+    /// documented values are those: what the walk's choice ([`crate::engine::Note::choice`])
+    /// points into.
+    allowed: Vec<usize>,
 }
 
 impl Plan {
     /// The plan of `envelope`.
     pub(crate) fn new(envelope: &Envelope) -> Plan {
         let mut steps = Vec::with_capacity(envelope.member_count);
-        for member in envelope.members() {
+        for (i, member) in envelope.members().into_iter().enumerate() {
+            // A member's index is its place in this order, which the feed's type counts rely on
+            // (the contract's tests hold it).
+            debug_assert_eq!(member.index, i);
             let pointer = member.pointer.as_str();
-            let values = documented(pointer).or_else(|| {
-                let allowed = member.allowed.as_ref();
-                allowed.map(|a| a.iter().map(Number::to_string).collect())
-            });
+            let allowed: Vec<String> = member
+                .allowed
+                .iter()
+                .flatten()
+                .map(Number::to_string)
+                .collect();
+            let values =
+                documented(pointer).or_else(|| member.allowed.is_some().then(|| allowed.clone()));
             let enumeration = values.map(|values| {
                 let keys: Vec<String> = values
                     .into_iter()
@@ -103,10 +116,19 @@ impl Plan {
                         v.sort_unstable();
                         v
                     });
+                // The walk's choice is trusted only when the keys are the allowed values.
+                let same = allowed.iter().collect::<BTreeSet<_>>() == keys.iter().collect();
+                let allowed = if same {
+                    let at = |a: &String| keys.binary_search(a).unwrap_or(usize::MAX);
+                    allowed.iter().map(at).collect()
+                } else {
+                    Vec::new()
+                };
                 Documented {
                     keys,
                     numbers,
                     integers,
+                    allowed,
                 }
             });
             let open = OPEN.contains(&pointer);
@@ -121,10 +143,12 @@ impl Plan {
                 integer,
             });
         }
+        let special = (0..steps.len()).filter(|&i| !steps[i].type_only).collect();
         Plan {
             kind: envelope.kind,
             variant: envelope.variant,
             steps,
+            special,
         }
     }
 
@@ -140,6 +164,13 @@ impl Plan {
 }
 
 impl Documented {
+    /// The index of the documented value the walk chose (`choice`, an index in the member's
+    /// `allowed` values), when it chose one.
+    #[inline]
+    pub(crate) fn chosen(&self, choice: Option<usize>) -> Option<usize> {
+        self.allowed.get(choice?).copied()
+    }
+
     /// The index of the documented value `token` is, if any. A number equal to a documented
     /// one (`1.0` and `1`) is that value, as the contract compares them.
     pub(crate) fn find(&self, token: &Token<'_>, scratch: &mut String) -> Option<usize> {

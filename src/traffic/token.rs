@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::engine::Note;
+
 /// The JSON types, as JSON Schema names them, by [`Token::type_index`].
 pub(crate) const TYPES: [&str; 7] = [
     "null", "boolean", "integer", "number", "string", "array", "object",
@@ -12,8 +14,14 @@ pub(crate) const TYPES: [&str; 7] = [
 /// The index of `null` in [`TYPES`].
 pub(crate) const NULL: usize = 0;
 
-/// The index of `string` in [`TYPES`].
-const STRING: usize = 4;
+/// The indices of the other types in [`TYPES`], as [`Types::index`](crate::contract::Types)
+/// numbers them too.
+pub(crate) const BOOLEAN: usize = 1;
+pub(crate) const INTEGER: usize = 2;
+pub(crate) const NUMBER: usize = 3;
+pub(crate) const STRING: usize = 4;
+pub(crate) const ARRAY: usize = 5;
+pub(crate) const OBJECT: usize = 6;
 
 /// The value starting at an offset.
 pub(crate) enum Token<'a> {
@@ -71,15 +79,22 @@ impl<'a> Token<'a> {
         })
     }
 
-    /// The index in [`TYPES`] of the JSON type of the value starting at `offset`, as
-    /// `Token::at(text, offset).map(|t| t.type_index())` but without reading a string to its
-    /// end: the walk accepted `text`, and with it every string's escapes (no lone surrogate, no
-    /// control character), so every string reads back.
-    pub(crate) fn type_at(text: &str, offset: usize) -> Option<usize> {
-        match *text.as_bytes().get(offset)? {
-            b'"' => Some(STRING),
-            _ => Token::at(text, offset).map(|t| t.type_index()),
-        }
+    /// The value starting at `start` in `text`, as the walk's `note` of it says where it ends,
+    /// its JSON type and whether it has escapes: nothing is scanned again.
+    #[inline]
+    pub(crate) fn noted(text: &'a str, start: usize, note: &Note) -> Option<Token<'a>> {
+        let end = note.end();
+        Some(match note.json_type()? {
+            NULL => Token::Null,
+            BOOLEAN => Token::Boolean(text.as_bytes().get(start) == Some(&b't')),
+            INTEGER | NUMBER => Token::Number(text.get(start..end)?),
+            STRING if note.escaped() => Token::String(Cow::Owned(
+                serde_json::from_str(text.get(start..end)?).ok()?,
+            )),
+            STRING => Token::String(Cow::Borrowed(text.get(start + 1..end.checked_sub(1)?)?)),
+            ARRAY => Token::Array,
+            _ => Token::Object,
+        })
     }
 
     /// Its JSON type, as JSON Schema names it: a number with no fractional part, however
@@ -93,16 +108,16 @@ impl<'a> Token<'a> {
     pub(crate) fn type_index(&self) -> usize {
         match self {
             Token::Null => NULL,
-            Token::Boolean(_) => 1,
+            Token::Boolean(_) => BOOLEAN,
             Token::Number(n) => {
                 let whole = !n.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
                     || n.parse::<f64>()
                         .is_ok_and(|f| f.is_finite() && f.fract() == 0.0);
-                if whole { 2 } else { 3 }
+                if whole { INTEGER } else { NUMBER }
             }
             Token::String(_) => STRING,
-            Token::Array => 5,
-            Token::Object => 6,
+            Token::Array => ARRAY,
+            Token::Object => OBJECT,
         }
     }
 
