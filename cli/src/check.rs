@@ -13,7 +13,7 @@ use cloudstorage_contract::{Error, Validator};
 use super::inputs::{self, How, Input, Walk};
 use super::output::{self, Output, OutputFile, Sink};
 use super::read::Reader;
-use super::render::{OwnName, Texts, Work};
+use super::render::{PerThread, Texts, Work};
 use super::schedule;
 
 pub(crate) use super::output::Format;
@@ -132,12 +132,16 @@ fn run_with<'a, W: Write>(
     let mut read = None;
     let result = (|| -> io::Result<()> {
         sink.begin()?;
-        read = Some(schedule::ordered(
+        let (source, threads) = schedule::ordered(
             reader,
             config.jobs,
-            |batch, name: &mut OwnName, texts: Texts| work.batch(batch, name, texts),
+            |batch, own: &mut PerThread, texts: Texts| work.batch(batch, own, texts),
             |rendered| sink.emit(rendered),
-        )?);
+        )?;
+        read = Some(source);
+        for profile in threads.into_iter().filter_map(|own| own.profile) {
+            sink.add_profile(profile);
+        }
         sink.end()
     })();
     if let Some(e) = sink.file_failed {

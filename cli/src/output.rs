@@ -5,8 +5,8 @@
 //! destinations ask for, and each destination writes its rendering's text as it comes.
 //!
 //! `--output profile=PATH` is not a report: it is the [`TrafficProfile`] of the same pass, each
-//! batch's profile merged here as the batches come, written at the end as `profile --format
-//! json` prints it ([`profile_json`]).
+//! thread's profile merged here at the end, written as `profile --format json` prints it
+//! ([`profile_json`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -109,8 +109,8 @@ pub(crate) struct Sink<W: Write> {
     pub(crate) files: Vec<(PathBuf, Writer<BufWriter<File>>)>,
     /// The files of `--output profile=PATH`.
     pub(crate) profile_files: Vec<(PathBuf, BufWriter<File>)>,
-    /// The profile of the batches emitted so far, when one is gathered: for `profile_files`,
-    /// or for the caller (`profile`).
+    /// The profile of the run, when one is gathered: for `profile_files`, or for the caller
+    /// (`profile`); the threads' profiles are added at the end ([`Sink::add_profile`]).
     pub(crate) profile: Option<TrafficProfile>,
     pub(crate) summary: Summary,
     /// Results kept for the formats that need them all (junit).
@@ -218,14 +218,18 @@ impl<W: Write> Sink<W> {
         }
     }
 
+    /// Adds the profile a thread gathered, before [`end`](Self::end) writes it. Order-free:
+    /// the same profile whatever the batches and threads were.
+    pub(crate) fn add_profile(&mut self, thread: TrafficProfile) {
+        if let Some(profile) = &mut self.profile {
+            profile.merge(thread);
+        }
+    }
+
     /// Writes what a thread rendered; gives back its texts' buffers, emptied.
     pub(crate) fn emit(&mut self, rendered: Rendered) -> io::Result<Texts> {
         self.summary.merge(&rendered.summary);
         self.kept.extend(rendered.kept);
-        if let (Some(profile), Some(batch)) = (&mut self.profile, rendered.profile) {
-            // Order-free: the same profile whatever the batches and threads were.
-            profile.merge(batch);
-        }
         if let Some((_, tally)) = &mut self.step_summary {
             tally.merge(rendered.tally);
         }

@@ -1,7 +1,8 @@
 //! Validating and rendering a batch of payloads, on the thread that read it: each payload's
 //! report placed in its input, then rendered once per rendering the destinations ask for, and,
-//! when a traffic profile is asked for, fed to the batch's own [`TrafficProfile`] from the same
-//! walk (the sink merges the batches' profiles).
+//! when a traffic profile is asked for, fed to the thread's own [`TrafficProfile`] from the same
+//! walk (the run merges the threads' profiles at its end: a profile per batch, folded and
+//! merged each time, cost more than the feeding itself).
 
 use std::sync::Arc;
 
@@ -73,18 +74,20 @@ pub(crate) struct Work<'env> {
 
 impl Work<'_> {
     /// Validates and renders the payloads of `batch` into `texts`, empty buffers to reuse,
-    /// naming their files with this thread's `name`.
-    pub(crate) fn batch(self, batch: &Batch, name: &mut OwnName, texts: Texts) -> Rendered {
+    /// with what this thread keeps from batch to batch (`own`).
+    pub(crate) fn batch(self, batch: &Batch, own: &mut PerThread, texts: Texts) -> Rendered {
         let mut out = self.render.start(texts);
-        let mut profile = self.render.profile.then(TrafficProfile::new);
+        let PerThread { name, profile } = own;
+        if self.render.profile && profile.is_none() {
+            *profile = Some(TrafficProfile::new());
+        }
         for job in &batch.jobs {
             self.job(batch, job, name, &mut out, profile.as_mut());
         }
         out.summary.skipped += batch.skipped;
-        if let Some(profile) = &mut profile {
+        if let Some(profile) = profile {
             profile.add_skipped(batch.skipped as u64);
         }
-        out.profile = profile;
         out.failure.clone_from(&batch.failure);
         out
     }
@@ -113,8 +116,8 @@ impl Work<'_> {
                 let origin = origin();
                 let report = match (profile, self.kind) {
                     (Some(profile), kind) => {
-                        let at = traffic::Origin::from(&origin);
-                        validator.validate_profiled(bytes, kind, &at, profile)
+                        let at = name.profiled(&origin);
+                        validator.validate_profiled(bytes, kind, at, profile)
                     }
                     (None, None) => validator.validate(bytes),
                     (None, Some(Kind::Request)) => validator.validate_request(bytes),
@@ -167,6 +170,14 @@ fn entry_index(entry: &Entry) -> u32 {
     u32::try_from(entry.index).unwrap_or(u32::MAX)
 }
 
+/// What a thread keeps from batch to batch.
+#[derive(Default)]
+pub(crate) struct PerThread {
+    pub(crate) name: OwnName,
+    /// The profile of the thread's batches, when one is gathered.
+    pub(crate) profile: Option<TrafficProfile>,
+}
+
 /// A thread's own copy of a file name. Every result names its file, and an `Arc` shared by the
 /// threads would have them all bump one reference count per payload, a cache line passed from
 /// core to core.
@@ -174,9 +185,30 @@ fn entry_index(entry: &Entry) -> u32 {
 pub(crate) struct OwnName {
     /// The shared name last seen, and this thread's copy of it.
     last: Option<(Arc<str>, Arc<str>)>,
+    /// The copy last given a profile's origin, and that origin: made again only when the file
+    /// changes, not for each payload.
+    profiled: Option<(Arc<str>, traffic::Origin)>,
 }
 
 impl OwnName {
+    /// `origin`, named by this thread's copy ([`OwnName::of`]), as a traffic profile orders it.
+    fn profiled(&mut self, origin: &Origin) -> &traffic::Origin {
+        let fresh = match &self.profiled {
+            Some((file, _)) => !Arc::ptr_eq(file, &origin.file),
+            None => true,
+        };
+        if fresh {
+            let at = traffic::Origin::from(origin);
+            self.profiled = Some((Arc::clone(&origin.file), at));
+        }
+        let (_, at) = self
+            .profiled
+            .get_or_insert_with(|| (Arc::clone(&origin.file), traffic::Origin::from(origin)));
+        at.line = origin.line;
+        at.entry = origin.entry.as_ref().map(entry_index);
+        at
+    }
+
     fn of(&mut self, shared: Option<&Arc<str>>) -> Arc<str> {
         let Some(shared) = shared else {
             return Arc::default();
@@ -207,8 +239,6 @@ pub(crate) struct Rendered {
     pub(crate) tally: Tally,
     /// An input that could not be read after these payloads: the error line to print.
     pub(crate) failure: Option<String>,
-    /// The batch's traffic profile, when one is gathered.
-    pub(crate) profile: Option<TrafficProfile>,
     /// Whether an item of a list was rendered, by slot, for the json and sarif commas.
     any: [bool; RENDERINGS],
 }
@@ -219,7 +249,7 @@ pub(crate) struct Render {
     pub(crate) renderings: Renderings,
     /// Whether to gather a [`Tally`] for the GitHub step summary.
     pub(crate) tally: bool,
-    /// Whether to gather each batch's [`TrafficProfile`].
+    /// Whether to gather each thread's [`TrafficProfile`].
     pub(crate) profile: bool,
 }
 

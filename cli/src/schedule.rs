@@ -122,8 +122,9 @@ impl<S: Source, R, U> Shared<S, R, U> {
         true
     }
 
-    /// A thread besides the calling one: reads and maps batches until the source ends.
-    fn work<T: Default>(&self, map: &(impl Fn(&S::Batch, &mut T, U) -> R + Sync))
+    /// A thread besides the calling one: reads and maps batches until the source ends; gives
+    /// back its scratch.
+    fn work<T: Default>(&self, map: &(impl Fn(&S::Batch, &mut T, U) -> R + Sync)) -> T
     where
         U: Default,
     {
@@ -139,22 +140,22 @@ impl<S: Source, R, U> Shared<S, R, U> {
                         .unwrap_or_else(PoisonError::into_inner);
                 }
                 if done.stop {
-                    return;
+                    return own.scratch;
                 }
             }
             if !self.step(map, &mut own) {
-                return;
+                return own.scratch;
             }
         }
     }
 
     /// The calling thread: reads and maps batches too, and emits every thread's results in
-    /// order until the source ends and the other threads are done.
+    /// order until the source ends and the other threads are done; gives back its scratch.
     fn emit_all<T: Default>(
         &self,
         map: &(impl Fn(&S::Batch, &mut T, U) -> R + Sync),
         emit: &mut impl FnMut(R) -> io::Result<U>,
-    ) -> io::Result<()>
+    ) -> io::Result<T>
     where
         U: Default,
     {
@@ -181,7 +182,7 @@ impl<S: Source, R, U> Shared<S, R, U> {
                     }
                     // Nothing more will come (or a thread panicked, which the scope reports).
                     if done.busy == 0 {
-                        return Ok(());
+                        return Ok(own.scratch);
                     }
                     done = self
                         .changed
@@ -202,7 +203,8 @@ impl<S: Source, R, U> Shared<S, R, U> {
 /// Reads the batches of `source` on `threads` threads in turn, maps each with `map` on the
 /// thread that read it, and hands the results to `emit` in the batches' order, on the calling
 /// thread. `map` gets the thread's own scratch `T` and buffers `U` to fill; `emit` gives the
-/// buffers of a result back, emptied, for another batch.
+/// buffers of a result back, emptied, for another batch. Returns the source and every thread's
+/// scratch, for what the threads gathered across their batches.
 ///
 /// # Errors
 ///
@@ -212,10 +214,10 @@ pub(crate) fn ordered<S, T, U, R>(
     threads: usize,
     map: impl Fn(&S::Batch, &mut T, U) -> R + Sync,
     mut emit: impl FnMut(R) -> io::Result<U>,
-) -> io::Result<S>
+) -> io::Result<(S, Vec<T>)>
 where
     S: Source + Send,
-    T: Default,
+    T: Default + Send,
     U: Default + Send,
     R: Send,
 {
@@ -227,7 +229,7 @@ where
             let buffers = std::mem::take(&mut own.buffers);
             own.buffers = emit(map(&own.batch, &mut own.scratch, buffers))?;
         }
-        return Ok(source);
+        return Ok((source, vec![own.scratch]));
     }
     let shared = Shared {
         source: Mutex::new((source, 0)),
@@ -240,22 +242,30 @@ where
         }),
         changed: Condvar::new(),
     };
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(|| shared.work(&map));
-        }
+    let scratches = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads)
+            .map(|_| scope.spawn(|| shared.work(&map)))
+            .collect();
         let emitted = shared.emit_all(&map, &mut emit);
         if emitted.is_err() {
             shared.lock_done().stop = true;
             shared.changed.notify_all();
         }
-        emitted
+        let mut scratches = vec![emitted?];
+        for worker in workers {
+            // A thread that panicked passes its panic on, as the scope would.
+            match worker.join() {
+                Ok(scratch) => scratches.push(scratch),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok::<_, io::Error>(scratches)
     })?;
     let (source, _) = shared
         .source
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
-    Ok(source)
+    Ok((source, scratches))
 }
 
 #[cfg(test)]
@@ -293,7 +303,7 @@ mod tests {
                 end: 10_000,
                 size: 37,
             };
-            let source = ordered(
+            let (source, calls) = ordered(
                 source,
                 threads,
                 |batch: &Vec<u32>, calls: &mut usize, mut out: Vec<u32>| {
@@ -309,6 +319,9 @@ mod tests {
             .unwrap();
             assert_eq!(source.next, 10_000, "{threads} threads");
             assert_eq!(got, (0..10_000).map(|n| n * 2).collect::<Vec<_>>());
+            // Every thread's scratch comes back, with every batch counted once.
+            assert_eq!(calls.len(), threads);
+            assert_eq!(calls.iter().sum::<usize>(), 10_000usize.div_ceil(37));
         }
     }
 
