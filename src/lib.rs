@@ -48,6 +48,7 @@ mod json_string;
 mod markup;
 mod mask;
 mod message;
+pub mod ndjson;
 mod object;
 pub mod openapi;
 mod order;

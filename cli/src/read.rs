@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use cloudstorage_contract::Error;
 use cloudstorage_contract::har::{self, Call};
+use cloudstorage_contract::ndjson::{Lines, Payload};
 use cloudstorage_contract::report::HarPlacer;
 use cloudstorage_contract::terminal;
 
@@ -126,7 +127,9 @@ pub(crate) struct Har {
 
 /// The input being read, between two batches.
 enum Open<'a> {
-    /// An NDJSON input, line by line.
+    /// An NDJSON input, line by line: the read-ahead bytes of `lines` are
+    /// [set aside](Lines::set_aside) while a batch is away, and
+    /// [restored](Lines::restore) onto the next one.
     Lines {
         input: &'a Input,
         lines: Lines<Box<dyn Read + Send + 'a>>,
@@ -286,7 +289,7 @@ impl Source for Reader<'_> {
             match &mut self.open {
                 Some(Open::Lines { input, lines }) => {
                     lines.restore(&mut batch.data);
-                    match lines.fill(batch, &input.name, items) {
+                    match fill(lines, batch, &input.name, items) {
                         // Full: the rest of the input goes on in the next batch.
                         Ok(true) => lines.set_aside(&mut batch.data),
                         Ok(false) => self.open = None,
@@ -359,297 +362,30 @@ pub(crate) fn read_capped(
     Ok(Content::TooLarge(len as u64 + rest))
 }
 
-/// How many bytes [`Lines`] asks its reader for at a time.
-const READ: usize = 64 * 1024;
-
-/// The non-blank lines of an NDJSON input, numbered from 1, each at most `max` bytes kept.
-///
-/// The input is read straight into the batch's buffer and each line is handed out where it
-/// lies, so that a byte is copied once, by the kernel, instead of into a buffered reader and
-/// then again into the batch. Bytes read past the line handed out last stay at the end of the
-/// buffer; [`Lines::set_aside`] takes them out before the batch goes to the workers and
-/// [`Lines::restore`] puts them at the start of the next one.
-struct Lines<R> {
-    reader: R,
-    max: usize,
-    number: u32,
-    /// How many bytes to ask the reader for at a time: [`READ`], smaller in tests.
-    chunk: usize,
-    /// How many bytes at the end of the buffer are read and not yet handed out.
-    ahead: usize,
-    /// How many of those have been searched for a newline and have none.
-    scanned: usize,
-    /// The line being read is longer than `max`: how many of its bytes have been dropped, and
-    /// the last of them (to tell `\r\n` from `\n`).
-    skipping: Option<(u64, u8)>,
-    /// The read-ahead bytes while a batch is away.
-    carry: Vec<u8>,
-    /// A read failed: the whole lines read before it are handed out first, then this error
-    /// (a gzipped file cut short decompresses up to the cut).
-    failure: Option<io::Error>,
-}
-
-impl<R: Read> Lines<R> {
-    fn new(reader: R, max: usize) -> Self {
-        Lines {
-            reader,
-            max,
-            number: 0,
-            chunk: READ,
-            ahead: 0,
-            scanned: 0,
-            skipping: None,
-            carry: Vec::new(),
-            failure: None,
+/// Queues the next lines of `lines` in `batch` as payloads of the file `name` until it holds
+/// `items` (or [`BATCH_BYTES`]); `false` when the input ended first.
+fn fill(
+    lines: &mut Lines<impl Read>,
+    batch: &mut Batch,
+    name: &Arc<str>,
+    items: usize,
+) -> io::Result<bool> {
+    while let Some(line) = lines.next_line(&mut batch.data)? {
+        let content = match line.payload {
+            Payload::Bytes(range) => Content::Bytes(range),
+            Payload::TooLarge(len) => Content::TooLarge(len),
+        };
+        batch.push(name, Some(line.number), content);
+        if batch.is_full(items) {
+            return Ok(true);
         }
     }
-
-    /// The next non-blank line, its content in `data` (at most `max` bytes of it): it is at
-    /// the end of `data`, or the read-ahead bytes left there by the call before. What `data`
-    /// held before stays; the bytes of blank lines and line ends are left between lines.
-    fn next(&mut self, data: &mut Vec<u8>) -> io::Result<Option<(u32, Content)>> {
-        loop {
-            let begin = data.len().saturating_sub(self.ahead);
-            let from = begin + self.scanned;
-            let Some(newline) =
-                memchr::memchr(b'\n', data.get(from..).unwrap_or_default()).map(|i| from + i)
-            else {
-                let partial = data.len() - begin;
-                if self.skipping.is_some() || partial > self.max.saturating_add(2) {
-                    // A line too long to keep: count its bytes and let them go.
-                    let (len, last) = self.skipping.get_or_insert((0, 0));
-                    if let Some(&byte) = data.last().filter(|_| partial > 0) {
-                        (*len, *last) = (*len + partial as u64, byte);
-                    }
-                    data.truncate(begin);
-                    (self.ahead, self.scanned) = (0, 0);
-                } else {
-                    self.scanned = partial;
-                }
-                let read = self.read(data);
-                self.ahead += read;
-                if read > 0 {
-                    continue;
-                }
-                (self.ahead, self.scanned) = (0, 0);
-                if let Some(e) = self.failure.take() {
-                    // A line cut short by the failure is not the payload's doing: only the
-                    // error is reported.
-                    data.truncate(begin);
-                    self.skipping = None;
-                    return Err(e);
-                }
-                // The end of the input: the last line has no newline.
-                let line = begin..data.len();
-                return Ok(match self.skipping.take() {
-                    Some((len, _)) => Some((self.count(), Content::TooLarge(len))),
-                    None if line.is_empty() => None,
-                    None => self.line(data, line).map(|content| (self.count(), content)),
-                });
-            };
-            self.ahead = data.len() - newline - 1;
-            self.scanned = 0;
-            // The byte before the newline, which may have been dropped with a long line.
-            let before = match newline.checked_sub(1).filter(|&i| i >= begin) {
-                Some(i) => data.get(i).copied(),
-                None => self.skipping.map(|(_, last)| last),
-            };
-            let end = newline - usize::from(before == Some(b'\r') && newline > begin);
-            if let Some((len, _)) = self.skipping.take() {
-                let cr = u64::from(before == Some(b'\r'));
-                let len = len + (newline - begin) as u64 - cr;
-                return Ok(Some((self.count(), Content::TooLarge(len))));
-            }
-            let number = self.count();
-            if let Some(content) = self.line(data, begin..end) {
-                return Ok(Some((number, content)));
-            }
-        }
-    }
-
-    /// Reads up to a chunk onto the end of `data` and returns how many bytes it read: 0 at the
-    /// end of the input, or once a read has failed (what it read before failing is kept).
-    fn read(&mut self, data: &mut Vec<u8>) -> usize {
-        if self.failure.is_some() {
-            return 0;
-        }
-        data.reserve(self.chunk);
-        let before = data.len();
-        if let Err(e) = (&mut self.reader).take(self.chunk as u64).read_to_end(data) {
-            self.failure = Some(e);
-        }
-        data.len() - before
-    }
-
-    /// Queues the next lines in `batch` as payloads of the file `name` until it holds `items`
-    /// (or [`BATCH_BYTES`]); `false` when the input ended first.
-    fn fill(&mut self, batch: &mut Batch, name: &Arc<str>, items: usize) -> io::Result<bool> {
-        while let Some((number, content)) = self.next(&mut batch.data)? {
-            batch.push(name, Some(number), content);
-            if batch.is_full(items) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Counts a line and returns its number.
-    fn count(&mut self) -> u32 {
-        self.number = self.number.saturating_add(1);
-        self.number
-    }
-
-    /// What a whole line holds: `None` for a blank one.
-    fn line(&self, data: &[u8], line: Range<usize>) -> Option<Content> {
-        let text = data.get(line.clone()).unwrap_or_default();
-        if text.len() > self.max {
-            Some(Content::TooLarge(text.len() as u64))
-        } else if text.iter().all(u8::is_ascii_whitespace) {
-            None
-        } else {
-            Some(Content::Bytes(line))
-        }
-    }
-
-    /// Takes the read-ahead bytes off the end of `data`, to [`restore`](Self::restore) them
-    /// onto the next batch's buffer.
-    fn set_aside(&mut self, data: &mut Vec<u8>) {
-        self.carry.clear();
-        let begin = data.len().saturating_sub(self.ahead);
-        self.carry
-            .extend_from_slice(data.get(begin..).unwrap_or_default());
-        data.truncate(begin);
-    }
-
-    /// Puts the bytes [set aside](Self::set_aside) at the end of `data`.
-    fn restore(&mut self, data: &mut Vec<u8>) {
-        data.extend_from_slice(&self.carry);
-        self.carry.clear();
-    }
+    Ok(false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    type Got = Vec<(u32, Result<Vec<u8>, u64>)>;
-
-    /// The lines of `text` read `chunk` bytes at a time; the batch is handed off after every
-    /// `batch` lines.
-    fn lines_by(text: &[u8], max: usize, chunk: usize, batch: usize) -> Got {
-        let mut lines = Lines::new(text, max);
-        lines.chunk = chunk;
-        let mut out = Vec::new();
-        let mut data = b"kept".to_vec();
-        let mut in_batch = 0;
-        while let Some((n, c)) = lines.next(&mut data).unwrap() {
-            out.push((
-                n,
-                match c {
-                    Content::Bytes(range) => Ok(data[range].to_vec()),
-                    Content::TooLarge(len) => Err(len),
-                    Content::Call { .. } => unreachable!("lines are no HAR calls"),
-                },
-            ));
-            in_batch += 1;
-            if in_batch == batch {
-                // As `check` does when a batch is full: the next batch starts empty.
-                lines.set_aside(&mut data);
-                data.clear();
-                data.extend_from_slice(b"kept");
-                lines.restore(&mut data);
-                in_batch = 0;
-            }
-        }
-        assert!(data.starts_with(b"kept"), "what was read before stays");
-        out
-    }
-
-    /// The lines of `text`, the same whatever the size of the reads and of the batches.
-    fn lines(text: &[u8], max: usize) -> Got {
-        let whole = lines_by(text, max, READ, usize::MAX);
-        for chunk in 1..=text.len() + 1 {
-            for batch in [1, 2, usize::MAX] {
-                assert_eq!(
-                    lines_by(text, max, chunk, batch),
-                    whole,
-                    "{chunk}-byte reads, batches of {batch}"
-                );
-            }
-        }
-        whole
-    }
-
-    /// Reads `text`, then fails.
-    struct Cut<'a>(&'a [u8]);
-
-    impl Read for Cut<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.0.is_empty() {
-                return Err(io::Error::other("cut"));
-            }
-            let n = self.0.len().min(buf.len()).min(3);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn a_failed_read_hands_out_the_whole_lines_before_it_then_fails() {
-        for chunk in [1, 2, 5, READ] {
-            // The last line, cut short by the failure, is not handed out.
-            let mut lines = Lines::new(Cut(b"{}\n\n[1]\r\n{\"cut"), 100);
-            lines.chunk = chunk;
-            let mut data = Vec::new();
-            let mut got = Vec::new();
-            let error = loop {
-                match lines.next(&mut data) {
-                    Ok(Some((n, Content::Bytes(range)))) => got.push((n, data[range].to_vec())),
-                    Ok(other) => panic!("{chunk}: {other:?}"),
-                    Err(e) => break e,
-                }
-            };
-            assert_eq!(got, [(1, b"{}".to_vec()), (3, b"[1]".to_vec())], "{chunk}");
-            assert_eq!(error.to_string(), "cut");
-        }
-    }
-
-    #[test]
-    fn ndjson_lines_skip_blanks_and_cap_long_lines() {
-        let got = lines(b"{\"a\":1}\r\n\n  \n0123456789abc\nlast", 10);
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok(b"{\"a\":1}".to_vec())),
-                (4, Err(13)),
-                (5, Ok(b"last".to_vec())),
-            ]
-        );
-        assert_eq!(lines(b"", 10), vec![]);
-        assert_eq!(lines(b"\n", 10), vec![]);
-        assert_eq!(
-            lines(b"0123456789\n", 10),
-            vec![(1, Ok(b"0123456789".to_vec()))]
-        );
-        assert_eq!(
-            lines(b"0123456789\r\n", 10),
-            vec![(1, Ok(b"0123456789".to_vec()))]
-        );
-        assert_eq!(
-            lines(b"0123456789ab\r\nx", 10),
-            vec![(1, Err(12)), (2, Ok(b"x".to_vec()))]
-        );
-        // Far too long, with the `\r` of its `\r\n` read apart from the `\n`.
-        let long = [&[b'7'; 40][..], b"\r\n\r\n \nnext\r"].concat();
-        assert_eq!(
-            lines(&long, 10),
-            vec![(1, Err(40)), (4, Ok(b"next\r".to_vec()))]
-        );
-        assert_eq!(lines(&[b'7'; 40], 10), vec![(1, Err(40))]);
-        // A `\r` inside a line is part of it; a line of only `\r` is blank.
-        assert_eq!(lines(b"\r\na\rb\n\r", 10), vec![(2, Ok(b"a\rb".to_vec()))]);
-    }
 
     #[test]
     fn read_capped_counts_what_it_does_not_keep() {

@@ -113,7 +113,8 @@ class Validator:
     ) -> NdjsonScan:
         """Splits, numbers and validates one NDJSON file's payloads as `check` reads them:
         `content` holds the file's bytes as its one value, or is the file's path (read 1 MiB
-        at a time); a `.gz` `file` is decompressed, every member;
+        at a time); a `.gz` `file` is decompressed, every member; a line over 16 MiB is
+        `check`'s `too-large` finding, never read whole;
         the rows `rows` keeps come out in batches of at most `batch`."""
 
 class NdjsonScan(Iterator[pyarrow.RecordBatch]):

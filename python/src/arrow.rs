@@ -30,6 +30,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 
+use cloudstorage_contract::report::Checked;
 use cloudstorage_contract::traffic::{Origin, TrafficProfile};
 use cloudstorage_contract::{Kind, Report, Validator};
 
@@ -211,6 +212,29 @@ impl Columns {
             self.column.push(int32(d.position().column));
             self.message.push(Some(d.message()));
             self.hint.push(d.hint());
+        }
+        self.ends.push(self.line.len());
+    }
+
+    /// Pushes the verdict on a payload that the report layer made without a [`Report`] (one
+    /// over the size limit), each finding placed in the payload as [`push`](Self::push) places
+    /// a report's: its line counted from the payload's first.
+    pub(crate) fn push_checked(&mut self, checked: &Checked) {
+        self.valid.push(true);
+        self.conforms.push(checked.conforms());
+        self.errors.push(int32(checked.errors));
+        self.warnings.push(int32(checked.warnings));
+        let first = checked.origin.line.unwrap_or(1);
+        for f in &checked.findings {
+            self.rule.push(Some(f.rule.id()));
+            self.severity.push(Some(f.severity.as_str()));
+            self.pointer.push(Some(&f.pointer));
+            self.line.push(int32(
+                f.position.line.saturating_sub(first).saturating_add(1),
+            ));
+            self.column.push(int32(f.position.column));
+            self.message.push(Some(&f.message));
+            self.hint.push(f.hint.as_deref());
         }
         self.ends.push(self.line.len());
     }

@@ -2,16 +2,14 @@
 //! it), its payloads split, numbered, validated and profiled here, and the rows out as Arrow
 //! record batches, so that no line becomes a JVM row or a Python object.
 //!
-//! Lines are those of `cloudstorage-contract check` (`cli/src/read.rs`): a line ends at `\n`,
-//! a `\r` before that `\n` is dropped, a line of ASCII whitespace only is skipped but counted,
-//! a last line without `\n` is a line when it is not empty, and a `\r` anywhere else is part
-//! of the payload. A file whose name ends in `.gz` (any case) is decompressed as it is split,
-//! every gzip member of it, [`CHUNK`] bytes at a time: a task holds the compressed file, the
-//! line being read, and the rows of one batch. The Spark tests hold the two readers together
-//! on a corpus with every case above.
+//! Lines are split and numbered by the library's splitter ([`cloudstorage_contract::ndjson`]),
+//! the one `cloudstorage-contract check` reads NDJSON with: a line over the limit is not read
+//! whole and gets `check`'s `too-large` verdict. A file whose name ends in `.gz` (any case) is
+//! decompressed as it is split, every gzip member of it; every file is read [`CHUNK`] bytes at
+//! a time, so that a task holds the file's bytes (when handed over as bytes), a line and a
+//! chunk, and the rows of one batch.
 
 use std::io::{self, Read};
-use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::{Array, Int32Array, StringArray, StructArray};
@@ -21,14 +19,17 @@ use flate2::read::MultiGzDecoder;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use cloudstorage_contract::Report;
+use cloudstorage_contract::DEFAULT_MAX_BYTES;
+use cloudstorage_contract::ndjson::{Line, Lines, Payload};
+use cloudstorage_contract::report::{self, Checked};
 use cloudstorage_contract::traffic::{Origin, TrafficProfile};
 
 use crate::arrow::{Columns, Values, export, import, internal};
 use crate::profile::TrafficProfile as PyProfile;
 use crate::validator::Validator;
 
-/// How many decompressed bytes a gzipped file is read by.
+/// How many bytes (decompressed, for a gzipped file) a file is read by; the lines handed out
+/// are let go once they fill as many.
 const CHUNK: usize = 1024 * 1024;
 
 /// Which payloads get a row.
@@ -54,11 +55,12 @@ impl Rows {
         }
     }
 
-    fn keeps(self, report: &Report) -> bool {
+    /// Whether a payload that `conforms` (or not), with or without `findings`, gets a row.
+    fn keeps(self, conforms: bool, findings: bool) -> bool {
         match self {
             Rows::All => true,
-            Rows::Findings => !report.diagnostics().is_empty(),
-            Rows::Violations => !report.conforms(),
+            Rows::Findings => findings,
+            Rows::Violations => !conforms,
         }
     }
 }
@@ -72,9 +74,9 @@ impl Content {
     }
 }
 
-/// The bytes of a [`Content`] from `pos` on, as a reader (for the gzip decoder).
+/// The bytes of a [`Content`] from `pos` on, as a reader.
 struct Cursor {
-    content: Arc<Content>,
+    content: Content,
     pos: usize,
 }
 
@@ -85,91 +87,6 @@ impl Read for Cursor {
         buf[..n].copy_from_slice(&rest[..n]);
         self.pos += n;
         Ok(n)
-    }
-}
-
-/// Where a file's lines are read from.
-enum Source {
-    /// The file's bytes as they came: each line is a range of them, never copied.
-    Plain { content: Arc<Content>, pos: usize },
-    /// Read (and decompressed, for a `.gz`) into `buf` [`CHUNK`] bytes at a time as it is
-    /// split; `buf[start..]` is not handed out yet.
-    Stream {
-        decoder: Box<dyn Read + Send + Sync>,
-        buf: Vec<u8>,
-        start: usize,
-        /// How many bytes after `start` have no newline.
-        scanned: usize,
-        done: bool,
-    },
-}
-
-/// The numbered lines of one file, as `check` reads an NDJSON input.
-struct Lines {
-    source: Source,
-    number: u32,
-}
-
-impl Lines {
-    /// The next line, its `\n` and the `\r` before it left out, and whether the file ended
-    /// without one: `(number, bytes)`.
-    fn next(&mut self) -> io::Result<Option<(u32, &[u8])>> {
-        let (bytes, ended) = match &mut self.source {
-            Source::Plain { content, pos } => {
-                let all = content.bytes();
-                let rest = all.get(*pos..).unwrap_or_default();
-                if rest.is_empty() {
-                    return Ok(None);
-                }
-                match memchr::memchr(b'\n', rest) {
-                    Some(i) => {
-                        *pos += i + 1;
-                        (&rest[..i], false)
-                    }
-                    None => {
-                        *pos = all.len();
-                        (rest, true)
-                    }
-                }
-            }
-            Source::Stream {
-                decoder,
-                buf,
-                start,
-                scanned,
-                done,
-            } => loop {
-                let from = *start + *scanned;
-                if let Some(i) = memchr::memchr(b'\n', buf.get(from..).unwrap_or_default()) {
-                    let line: Range<usize> = *start..from + i;
-                    *start = from + i + 1;
-                    *scanned = 0;
-                    break (buf.get(line).unwrap_or_default(), false);
-                }
-                if *done {
-                    let line = *start..buf.len();
-                    *start = buf.len();
-                    *scanned = 0;
-                    if line.is_empty() {
-                        return Ok(None);
-                    }
-                    break (buf.get(line).unwrap_or_default(), true);
-                }
-                *scanned = buf.len() - *start;
-                buf.drain(..*start);
-                *start = 0;
-                let before = buf.len();
-                buf.reserve(CHUNK);
-                (&mut **decoder).take(CHUNK as u64).read_to_end(buf)?;
-                *done = buf.len() == before;
-            },
-        };
-        self.number = self.number.saturating_add(1);
-        let bytes = match bytes.split_last() {
-            Some((b'\r', head)) if !ended => head,
-            _ => bytes,
-        };
-        Ok(Some((self.number, bytes)))
     }
 }
 
@@ -188,7 +105,9 @@ struct Batch {
 pub(crate) struct NdjsonScan {
     validator: Py<Validator>,
     file: Arc<str>,
-    lines: Lines,
+    lines: Lines<Box<dyn Read + Send + Sync>>,
+    /// What `lines` reads into: the lines handed out, then the bytes read ahead.
+    buf: Vec<u8>,
     rows: Rows,
     batch: usize,
     profile: Option<TrafficProfile>,
@@ -204,30 +123,61 @@ impl NdjsonScan {
     fn fill(&mut self) -> io::Result<Batch> {
         let mut out = Batch::default();
         while out.lines.len() < self.batch {
-            let Some((number, bytes)) = self.lines.next()? else {
+            if self.buf.len() - self.lines.read_ahead() >= CHUNK {
+                self.lines.discard(&mut self.buf);
+            }
+            let Some(Line {
+                number, payload, ..
+            }) = self.lines.next_line(&mut self.buf)?
+            else {
                 break;
             };
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let validator = &self.validator.get().inner;
-            let report = match &mut self.profile {
-                Some(profile) => {
-                    let origin = Origin::line(&*self.file, number);
-                    validator.validate_profiled(bytes, None, &origin, profile)
+            let row = i32::try_from(number).unwrap_or(i32::MAX);
+            match payload {
+                Payload::Bytes(range) => {
+                    let bytes = self.buf.get(range).unwrap_or_default();
+                    let validator = &self.validator.get().inner;
+                    let report = match &mut self.profile {
+                        Some(profile) => {
+                            let origin = Origin::line(&*self.file, number);
+                            validator.validate_profiled(bytes, None, &origin, profile)
+                        }
+                        None => validator.validate(bytes),
+                    };
+                    let conforms = report.conforms();
+                    self.count(conforms, report.error_count(), report.warning_count());
+                    if self.rows.keeps(conforms, !report.diagnostics().is_empty()) {
+                        out.lines.push(row);
+                        out.columns.push(Some(report));
+                    }
                 }
-                None => validator.validate(bytes),
-            };
-            self.payloads += 1;
-            self.conforming += u64::from(report.conforms());
-            self.errors += report.error_count() as u64;
-            self.warnings += report.warning_count() as u64;
-            if self.rows.keeps(&report) {
-                out.lines.push(i32::try_from(number).unwrap_or(i32::MAX));
-                out.columns.push(Some(report));
+                Payload::TooLarge(len) => {
+                    // Never read whole: `check`'s verdict on a line over `--max-bytes` (the
+                    // Python `Validator` keeps the library's default limit, as `check` does
+                    // without the option).
+                    let origin = report::Origin::line(Arc::clone(&self.file), number);
+                    let checked = Checked::too_large(origin, len, DEFAULT_MAX_BYTES);
+                    if let Some(profile) = &mut self.profile {
+                        profile.add_too_large(&Origin::from(&checked.origin));
+                    }
+                    let conforms = checked.conforms();
+                    self.count(conforms, checked.errors, checked.warnings);
+                    if self.rows.keeps(conforms, !checked.findings.is_empty()) {
+                        out.lines.push(row);
+                        out.columns.push_checked(&checked);
+                    }
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Counts a payload in `counts`.
+    fn count(&mut self, conforms: bool, errors: usize, warnings: usize) {
+        self.payloads += 1;
+        self.conforming += u64::from(conforms);
+        self.errors += errors as u64;
+        self.warnings += warnings as u64;
     }
 }
 
@@ -315,35 +265,39 @@ pub(crate) fn scan(
     let gzip = std::path::Path::new(file)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let source = if let Ok(path) = content.extract::<std::path::PathBuf>() {
-        // A file the task opens itself: read as it is split, with a bounded buffer.
-        let opened = std::fs::File::open(&path)
-            .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
-        let decoder: Box<dyn Read + Send + Sync> = if gzip {
-            Box::new(MultiGzDecoder::new(io::BufReader::new(opened)))
+    let reader: Box<dyn Read + Send + Sync> =
+        if let Ok(path) = content.extract::<std::path::PathBuf>() {
+            // A file the task opens itself: read as it is split, with a bounded buffer.
+            let opened = std::fs::File::open(&path)
+                .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
+            if gzip {
+                Box::new(MultiGzDecoder::new(io::BufReader::new(opened)))
+            } else {
+                Box::new(opened)
+            }
         } else {
-            Box::new(opened)
+            let values = Values::new(import(content)?)?;
+            if values.len() != 1 || values.get(0).is_none() {
+                return Err(PyTypeError::new_err(format!(
+                    "`content` has {} values, expected one: the file's bytes",
+                    values.len()
+                )));
+            }
+            let cursor = Cursor {
+                content: Content(values),
+                pos: 0,
+            };
+            if gzip {
+                Box::new(MultiGzDecoder::new(cursor))
+            } else {
+                Box::new(cursor)
+            }
         };
-        stream(decoder)
-    } else {
-        let values = Values::new(import(content)?)?;
-        if values.len() != 1 || values.get(0).is_none() {
-            return Err(PyTypeError::new_err(format!(
-                "`content` has {} values, expected one: the file's bytes",
-                values.len()
-            )));
-        }
-        let content = Arc::new(Content(values));
-        if gzip {
-            stream(Box::new(MultiGzDecoder::new(Cursor { content, pos: 0 })))
-        } else {
-            Source::Plain { content, pos: 0 }
-        }
-    };
     Ok(NdjsonScan {
         validator,
         file: file.into(),
-        lines: Lines { source, number: 0 },
+        lines: Lines::new(reader, DEFAULT_MAX_BYTES).chunk(CHUNK),
+        buf: Vec::new(),
         rows,
         batch,
         profile: profile.then(|| TrafficProfile::with_cap(cap)),
@@ -353,15 +307,4 @@ pub(crate) fn scan(
         warnings: 0,
         failed: false,
     })
-}
-
-/// A source that reads `decoder` as it is split.
-fn stream(decoder: Box<dyn Read + Send + Sync>) -> Source {
-    Source::Stream {
-        decoder,
-        buf: Vec::new(),
-        start: 0,
-        scanned: 0,
-        done: false,
-    }
 }

@@ -229,7 +229,10 @@ impl Validator {
     /// check` reads it: `content` is a pyarrow binary array holding the file's bytes as one
     /// value, or the path of the file to read (a `str` or `os.PathLike`, read 1 MiB at a
     /// time; `OSError` when it cannot be opened). A `.gz` `file` is decompressed, every
-    /// member; `file` names the file in the rows and the profile. Returns an iterator of `pyarrow.RecordBatch` (at most `batch` rows each:
+    /// member; `file` names the file in the rows and the profile. Lines are split as `check`
+    /// splits them (the library's `ndjson::Lines`), and a line over 16 MiB, `check`'s default
+    /// `--max-bytes`, is never read whole: its row is `check`'s `too-large` finding. Returns
+    /// an iterator of `pyarrow.RecordBatch` (at most `batch` rows each:
     /// `file`, `line`, then `check_arrow`'s columns), one row per payload that `rows` keeps:
     /// `"all"`, `"findings"` (an error or a warning) or `"violations"`. Its `counts` are
     /// `(payloads, conforming, violating, errors, warnings)` of every payload read, and its

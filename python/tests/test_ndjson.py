@@ -55,3 +55,38 @@ def test_what_cannot_be_read_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="^cut.ndjson.gz: "):
         for _ in scan:
             pass
+
+
+@pytest.mark.parametrize("name", ["big.ndjson", "big.ndjson.gz"])
+@pytest.mark.parametrize("by_path", [True, False])
+def test_a_line_over_the_limit_is_checks_too_large_finding(tmp_path, cli, name, by_path):
+    """A line over the 16 MiB limit (`check`'s default `--max-bytes`) is never read whole: its
+    row is the `too-large` finding `check` prints for it, at its line, counted and profiled."""
+    limit = 16 * 1024 * 1024
+    text = b'{"code": "200"}\n\n' + b" " * (limit + 1) + b"\r\n" + b'{"a":"' + b"x" * limit + b'"}\n{}'
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    content = str(path) if by_path else pa.array([path.read_bytes()], pa.binary())
+    scan = Validator().scan_ndjson(content, str(path), rows="all", profile=True)
+    rows = [r for b in scan for r in b.to_pylist()]
+    printed = check_json(cli, path)
+    assert [r["line"] for r in rows] == [1, 3, 4, 5]
+    assert [(p["file"], p["line"], p["errors"], p["warnings"]) for p in printed["payloads"]] == [
+        (r["file"], r["line"], r["errors"], r["warnings"]) for r in rows
+    ]
+    for row, p in zip(rows, printed["payloads"]):
+        # `check` places a finding in the file; the row keeps it in the payload (one line).
+        assert [{**d, "line": row["line"] + d["line"] - 1} for d in row["diagnostics"]] == [
+            {f: d[f] for f in ("rule", "severity", "pointer", "line", "column", "message", "hint")}
+            for d in p["diagnostics"]
+        ], row["line"]
+    too_large = rows[1]["diagnostics"]
+    assert [(d["rule"], d["line"], d["column"]) for d in too_large] == [("too-large", 1, 1)]
+    assert too_large[0]["message"] == f"the input is {limit + 1} bytes, over the limit of {limit}"
+    s = printed["summary"]
+    assert scan.counts == (s["payloads"], s["conforming"], s["violating"], s["errors"], s["warnings"])
+    assert scan.profile.to_dict()["rules"]["too-large"] == {
+        "count": 2,
+        "payloads": 2,
+        "first": {"file": str(path), "line": 3},
+    }

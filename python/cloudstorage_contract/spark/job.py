@@ -18,8 +18,9 @@ and reads it 1 MiB at a time; otherwise (`hdfs:`, `s3a:`, ...) `binaryFile` hand
 file's bytes. The counts of every payload (and, with `--profile`, each task's profile) travel
 back to the driver in an accumulator, which Spark applies once per successful task.
 
-Memory: a file read by path costs a task its line being read, 1 MiB of read-ahead and one batch
-of rows (at most 65,536). A file handed over as bytes is held in the JVM about three times (the
+Memory: a file read by path costs a task its line being read (at most 16 MiB: a longer line is
+`check`'s `too-large` finding, never held whole), 1 MiB of read-ahead and one batch of rows (at
+most 65,536). A file handed over as bytes is held in the JVM about three times (the
 source's row, the row's copy, the Arrow batch) and once in the Python worker: an executor's
 heap must be about 3.5 times the largest such file, times the tasks it runs at once, plus
 Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
