@@ -2,8 +2,8 @@
 //! [`TrafficProfile`](cloudstorage_contract::traffic::TrafficProfile).
 //!
 //! It reads what `check` reads, through `check`'s own pass ([`crate::check`]: the same reader,
-//! scheduler and batches), with each batch profiled on the thread that validates it and the
-//! batches' profiles merged as they are emitted. Merging is order-free, so the profile is the
+//! scheduler and batches), each thread profiling the batches it validates into one profile of
+//! its own, and the threads' profiles merged at the end. Merging is order-free, so the profile is the
 //! same whatever `--jobs` is and however the inputs were split. `--merge` reads saved profiles
 //! instead ([`saved`]). [`print`] writes the result in the format asked for.
 
