@@ -617,12 +617,9 @@ impl<'a> Walker<'a, '_, '_, '_> {
     /// The value of a member of the contract.
     fn member(&mut self, member: &Member) -> Read<()> {
         let start = self.pos;
+        // The member's note is empty: the record starts so, and a repeated member's earlier
+        // value is forgotten before this one is read (`forget`).
         self.record.offsets[member.index] = start;
-        if self.observing
-            && let Some(note) = self.record.notes.get_mut(member.index)
-        {
-            *note = Note::default();
-        }
         if member.when {
             self.when = None;
         }

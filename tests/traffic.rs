@@ -491,6 +491,11 @@ fn values_and_forms_are_counted_as_written() {
                 r#""startTime":"2020-08-25 10:00:\u0030""#,
             ),
         ]),
+        // A repeated key: the last value counts, nothing of the earlier one.
+        page_with(&[(
+            r#""startTime":"2020-08-25 10:00:0""#,
+            r#""startTime":"2020-08-25 10:00:00", "startTime":"bad""#,
+        )]),
     ];
     let strict = Validator::new(Options::default().profile(cloudstorage_contract::Profile::Strict))
         .expect("the strict options");
@@ -506,20 +511,20 @@ fn values_and_forms_are_counted_as_written() {
             f.local_time.single_digit_seconds,
             f.local_time.other,
         );
-        assert_eq!(local, (1, 4, 1), "local times");
+        assert_eq!(local, (1, 5, 2), "local times");
         let utc = (f.utc_time.z, f.utc_time.offset, f.utc_time.other);
-        assert_eq!(utc, (4, 1, 1), "UTC times");
-        assert_eq!((f.price.string, f.price.number), (2, 1), "prices");
+        assert_eq!(utc, (6, 1, 1), "UTC times");
+        assert_eq!((f.price.string, f.price.number), (3, 1), "prices");
         let places: Vec<(u32, u64)> = f
             .price
             .decimal_places
             .iter()
             .map(|(k, v)| (*k, *v))
             .collect();
-        assert_eq!(places, [(1, 2), (2, 1)], "decimal places");
+        assert_eq!(places, [(1, 3), (2, 1)], "decimal places");
         let integers = (f.integers.plain, f.integers.fraction, f.integers.exponent);
         // copies, status, paymentStatus, orderType, recordType and code, where numbers.
-        assert_eq!(integers, (12, 2, 2), "integers");
+        assert_eq!(integers, (18, 2, 2), "integers");
         let e = p.enumerations();
         let documented = |pointer: &str, value: &str| e[pointer].documented[value];
         let undocumented = |pointer: &str, value: &str| {
@@ -528,43 +533,42 @@ fn values_and_forms_are_counted_as_written() {
                 .get(value)
                 .map(|s| (s.count, s.first.line))
         };
-        assert_eq!(documented("/data/status", "0"), 1);
+        assert_eq!(documented("/data/status", "0"), 2);
         assert_eq!(documented("/data/status", "1"), 1, "1.0 is 1");
         assert_eq!(undocumented("/data/status", "true"), Some((1, Some(3))));
-        assert_eq!(documented("/data/paymentStatus", "1"), 3, "1e0 is 1");
+        assert_eq!(documented("/data/paymentStatus", "1"), 4, "1e0 is 1");
         assert_eq!(
             undocumented("/data/orderType", r#""0""#),
             Some((1, Some(2)))
         );
         assert_eq!(undocumented("/data/recordType", "7"), Some((1, Some(3))));
-        assert_eq!(documented("/code", "200"), 3);
+        assert_eq!(documented("/code", "200"), 4);
         let open = &p.open_values()["/data/commodityCode"];
         assert_eq!(open.get(r#""a\"b""#), Some(&1), "an escaped string's key");
-        assert_eq!(open.get(r#""ilopLVCloudResource""#), Some(&2));
+        assert_eq!(open.get(r#""ilopLVCloudResource""#), Some(&3));
         let spec = &p.open_values()["/data/specification"];
-        assert_eq!(
-            spec.get(r#""eventResource_7""#),
-            Some(&3),
-            "escapes decoded"
-        );
+        let decoded = spec.get(r#""eventResource_7""#);
+        assert_eq!(decoded, Some(&4), "escapes decoded");
         let members = &p.members()["response"];
         let types = |pointer: &str| {
-            let m = &members[pointer];
-            (m.present, m.types.clone().into_iter().collect::<Vec<_>>())
+            members[pointer]
+                .types
+                .clone()
+                .into_iter()
+                .collect::<Vec<_>>()
         };
+        let order_type = [("integer".to_owned(), 3), ("string".to_owned(), 1)];
+        assert_eq!(types("/data/orderType"), order_type);
+        let price = [("number".to_owned(), 1), ("string".to_owned(), 3)];
+        assert_eq!(types("/data/price"), price);
+        let copies = [("integer".to_owned(), 4)];
+        assert_eq!(types("/data/copies"), copies, "1.0 and 1e0 are integers");
+        let start = [("string".to_owned(), 4)];
         assert_eq!(
-            types("/data/orderType").1,
-            [("integer".into(), 2), ("string".into(), 1)]
+            types("/data/startTime"),
+            start,
+            "a repeated key is one value"
         );
-        assert_eq!(
-            types("/data/price").1,
-            [("number".into(), 1), ("string".into(), 2)]
-        );
-        assert_eq!(
-            types("/data/copies").1,
-            [("integer".into(), 3)],
-            "1.0 and 1e0 are integers"
-        );
-        assert_eq!(members["/data/preConsume"].absent, 3);
+        assert_eq!(members["/data/preConsume"].absent, 4);
     }
 }
