@@ -4,7 +4,9 @@
         [--profile PATH] [--time-zone Z] [--strict] [--master URL] [--conf KEY=VALUE]...
 
 INPUT is a file, a directory (read recursively; Spark leaves out names starting with `.` or
-`_`) or a glob; a file whose name ends in `.gz` is decompressed, every gzip member of it. Each
+`_`) or a glob; a file whose name ends in `.gz` is decompressed, every gzip member of it. Every
+file is read as NDJSON, as `check --ndjson` reads it, whatever its name (a JSON document over
+several lines, or a HAR capture, is for `check` and `profile`). Each
 non-blank line is a payload, exactly as for `check`: a line ends at `\\n` (a `\\r` before it
 is dropped), a line of ASCII whitespace only is skipped but counted, and the payload's bytes
 reach the validator as they are (a bare `\\r` inside a line is part of it).
