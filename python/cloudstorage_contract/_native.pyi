@@ -110,12 +110,14 @@ class Validator:
         profile: bool = False,
         cap: Optional[int] = None,
         batch: int = 65536,
+        jobs: int = 1,
     ) -> NdjsonScan:
         """Splits, numbers and validates one NDJSON file's payloads as `check` reads them:
         `content` holds the file's bytes as its one value, or is the file's path (read 1 MiB
         at a time); a `.gz` `file` is decompressed, every member; a line over 16 MiB is
         `check`'s `too-large` finding, never read whole;
-        the rows `rows` keeps come out in batches of at most `batch`."""
+        the rows `rows` keeps come out in batches of at most `batch`; `jobs` threads validate
+        (the same rows, counts and profile whatever it is)."""
 
 class NdjsonScan(Iterator[pyarrow.RecordBatch]):
     """The rows of one file (`file`, `line`, then `check_arrow`'s columns), batch by batch."""

@@ -19,10 +19,10 @@ use flate2::read::MultiGzDecoder;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use cloudstorage_contract::DEFAULT_MAX_BYTES;
 use cloudstorage_contract::ndjson::{Line, Lines, Payload};
 use cloudstorage_contract::report::{self, Checked};
 use cloudstorage_contract::traffic::{Origin, TrafficProfile};
+use cloudstorage_contract::{DEFAULT_MAX_BYTES, Report};
 
 use crate::arrow::{Columns, Values, export, import, internal};
 use crate::profile::TrafficProfile as PyProfile;
@@ -31,6 +31,14 @@ use crate::validator::Validator;
 /// How many bytes (decompressed, for a gzipped file) a file is read by; the lines handed out
 /// are let go once they fill as many.
 const CHUNK: usize = 1024 * 1024;
+
+/// With several threads: the most lines read before they are validated together, each thread
+/// taking a contiguous share.
+const WAVE: usize = 4096;
+
+/// With several threads: the most bytes a wave holds before it is validated (a single line
+/// over it is a wave alone, and at most `DEFAULT_MAX_BYTES`).
+const WAVE_BYTES: usize = 8 * CHUNK;
 
 /// Which payloads get a row.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -110,7 +118,12 @@ pub(crate) struct NdjsonScan {
     buf: Vec<u8>,
     rows: Rows,
     batch: usize,
+    /// Threads validating each wave of lines (the calling one included).
+    jobs: usize,
     profile: Option<TrafficProfile>,
+    /// With several threads, the profiles of the threads besides the calling one, whose share
+    /// of each wave is profiled apart; merged into `profile` when it is read.
+    workers: Vec<TrafficProfile>,
     payloads: u64,
     conforming: u64,
     errors: u64,
@@ -121,6 +134,9 @@ pub(crate) struct NdjsonScan {
 impl NdjsonScan {
     /// Validates lines until `batch` rows are kept or the file ends.
     fn fill(&mut self) -> io::Result<Batch> {
+        if self.jobs > 1 {
+            return self.fill_waves();
+        }
         let mut out = Batch::default();
         while out.lines.len() < self.batch {
             if self.buf.len() - self.lines.read_ahead() >= CHUNK {
@@ -144,32 +160,127 @@ impl NdjsonScan {
                         }
                         None => validator.validate(bytes),
                     };
-                    let conforms = report.conforms();
-                    self.count(conforms, report.error_count(), report.warning_count());
-                    if self.rows.keeps(conforms, !report.diagnostics().is_empty()) {
-                        out.lines.push(row);
-                        out.columns.push(Some(report));
+                    self.keep(&mut out, row, report);
+                }
+                Payload::TooLarge(len) => self.keep_too_large(&mut out, number, len),
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`fill`](Self::fill) on several threads: lines are read a wave at a time (at most
+    /// [`WAVE`] lines, [`WAVE_BYTES`] bytes and the rows the batch has room for), each thread
+    /// validates a contiguous share of the wave, and the rows are kept in the lines' order.
+    fn fill_waves(&mut self) -> io::Result<Batch> {
+        let mut out = Batch::default();
+        let mut ended = false;
+        while !ended && out.lines.len() < self.batch {
+            // The lines of the previous wave are done with.
+            self.lines.discard(&mut self.buf);
+            let room = (self.batch - out.lines.len()).min(WAVE);
+            let mut wave = Vec::with_capacity(room);
+            while wave.len() < room && self.buf.len() < WAVE_BYTES {
+                match self.lines.next_line(&mut self.buf)? {
+                    Some(Line {
+                        number, payload, ..
+                    }) => wave.push((number, payload)),
+                    None => {
+                        ended = true;
+                        break;
                     }
                 }
-                Payload::TooLarge(len) => {
-                    // Never read whole: `check`'s verdict on a line over `--max-bytes` (the
-                    // Python `Validator` keeps the library's default limit, as `check` does
-                    // without the option).
-                    let origin = report::Origin::line(Arc::clone(&self.file), number);
-                    let checked = Checked::too_large(origin, len, DEFAULT_MAX_BYTES);
-                    if let Some(profile) = &mut self.profile {
-                        profile.add_too_large(&Origin::from(&checked.origin));
-                    }
-                    let conforms = checked.conforms();
-                    self.count(conforms, checked.errors, checked.warnings);
-                    if self.rows.keeps(conforms, !checked.findings.is_empty()) {
-                        out.lines.push(row);
-                        out.columns.push_checked(&checked);
-                    }
+            }
+            let reports = self.judge(&wave);
+            for ((number, payload), report) in wave.into_iter().zip(reports) {
+                let row = i32::try_from(number).unwrap_or(i32::MAX);
+                match (payload, report) {
+                    (Payload::TooLarge(len), _) => self.keep_too_large(&mut out, number, len),
+                    (Payload::Bytes(_), Some(report)) => self.keep(&mut out, row, report),
+                    // `judge` reports every payload it was given.
+                    (Payload::Bytes(_), None) => {}
                 }
             }
         }
         Ok(out)
+    }
+
+    /// The report of each payload of `wave` (`None` for a line too large), the wave shared
+    /// between [`jobs`](Self::jobs) threads, each with a profile of its own.
+    fn judge(&mut self, wave: &[(u32, Payload)]) -> Vec<Option<Report>> {
+        let NdjsonScan {
+            validator,
+            file,
+            buf,
+            jobs,
+            profile,
+            workers,
+            ..
+        } = self;
+        let validator = &validator.get().inner;
+        let (buf, file) = (&*buf, &*file);
+        let judge = |share: &[(u32, Payload)], mut profile: Option<&mut TrafficProfile>| {
+            let judged = share.iter().map(|(number, payload)| match payload {
+                Payload::Bytes(range) => {
+                    let bytes = buf.get(range.clone()).unwrap_or_default();
+                    Some(match profile.as_deref_mut() {
+                        Some(profile) => {
+                            let origin = Origin::line(&**file, *number);
+                            validator.validate_profiled(bytes, None, &origin, profile)
+                        }
+                        None => validator.validate(bytes),
+                    })
+                }
+                Payload::TooLarge(_) => None,
+            });
+            judged.collect::<Vec<_>>()
+        };
+        let size = wave.len().div_ceil(*jobs).max(1);
+        let mut shares = wave.chunks(size);
+        let first = shares.next().unwrap_or_default();
+        let mut others = workers.iter_mut();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .map(|share| {
+                    let profile = others.next().filter(|_| profile.is_some());
+                    scope.spawn(move || judge(share, profile))
+                })
+                .collect();
+            let mut reports = judge(first, profile.as_mut());
+            for handle in handles {
+                match handle.join() {
+                    Ok(share) => reports.extend(share),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            reports
+        })
+    }
+
+    /// Counts a payload's `report`, and keeps its row in `out` when `rows` keeps it.
+    fn keep(&mut self, out: &mut Batch, row: i32, report: Report) {
+        let conforms = report.conforms();
+        self.count(conforms, report.error_count(), report.warning_count());
+        if self.rows.keeps(conforms, !report.diagnostics().is_empty()) {
+            out.lines.push(row);
+            out.columns.push(Some(report));
+        }
+    }
+
+    /// Counts line `number`, `len` bytes and never read whole, as `check` judges a line over
+    /// `--max-bytes` (the Python `Validator` keeps the library's default limit, as `check` does
+    /// without the option), and keeps its row in `out` when `rows` keeps it.
+    fn keep_too_large(&mut self, out: &mut Batch, number: u32, len: u64) {
+        let origin = report::Origin::line(Arc::clone(&self.file), number);
+        let checked = Checked::too_large(origin, len, DEFAULT_MAX_BYTES);
+        if let Some(profile) = &mut self.profile {
+            profile.add_too_large(&Origin::from(&checked.origin));
+        }
+        let conforms = checked.conforms();
+        self.count(conforms, checked.errors, checked.warnings);
+        if self.rows.keeps(conforms, !checked.findings.is_empty()) {
+            out.lines.push(i32::try_from(number).unwrap_or(i32::MAX));
+            out.columns.push_checked(&checked);
+        }
     }
 
     /// Counts a payload in `counts`.
@@ -241,7 +352,12 @@ impl NdjsonScan {
     /// The profile of the payloads read so far, `None` unless `profile=True`.
     #[getter]
     fn profile(&self) -> Option<PyProfile> {
-        self.profile.clone().map(|inner| PyProfile { inner })
+        let mut inner = self.profile.clone()?;
+        for worker in &self.workers {
+            // Order-free: the same profile whatever share each thread had.
+            inner.merge(worker.clone());
+        }
+        Some(PyProfile { inner })
     }
 }
 
@@ -255,11 +371,17 @@ pub(crate) fn scan(
     profile: bool,
     cap: usize,
     batch: usize,
+    jobs: usize,
 ) -> PyResult<NdjsonScan> {
     let rows = Rows::parse(rows)?;
     if batch == 0 {
         return Err(PyValueError::new_err(
             "`batch` is 0, expected at least 1 row",
+        ));
+    }
+    if jobs == 0 {
+        return Err(PyValueError::new_err(
+            "`jobs` is 0, expected at least 1 thread",
         ));
     }
     let gzip = std::path::Path::new(file)
@@ -300,6 +422,12 @@ pub(crate) fn scan(
         buf: Vec::new(),
         rows,
         batch,
+        jobs,
+        workers: if profile {
+            (1..jobs).map(|_| TrafficProfile::with_cap(cap)).collect()
+        } else {
+            Vec::new()
+        },
         profile: profile.then(|| TrafficProfile::with_cap(cap)),
         payloads: 0,
         conforming: 0,

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import pyarrow as pa
 import pytest
 
 from cloudstorage_contract import Validator
 
-from conftest import check_json
+from conftest import check_json, run_cli
 
 
 @pytest.mark.parametrize("name", ["a.ndjson", "nested/b.jsonl", "c.ndjson.gz"])
 @pytest.mark.parametrize("by_path", [True, False])
-def test_each_file_is_read_as_check_reads_it(corpus, cli, name, by_path):
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_each_file_is_read_as_check_reads_it(corpus, cli, name, by_path, jobs):
     path = corpus / "in" / name
     content = str(path) if by_path else pa.array([path.read_bytes()], pa.binary())
-    scan = Validator().scan_ndjson(content, str(path), rows="all", profile=True, batch=500)
+    scan = Validator().scan_ndjson(content, str(path), rows="all", profile=True, batch=500, jobs=jobs)
     batches = list(scan)
     assert all(b.num_rows <= 500 for b in batches) and len(batches) > 1
     rows = [r for b in batches for r in b.to_pylist()]
@@ -28,6 +30,9 @@ def test_each_file_is_read_as_check_reads_it(corpus, cli, name, by_path):
     s = printed["summary"]
     assert scan.counts == (s["payloads"], s["conforming"], s["violating"], s["errors"], s["warnings"])
     assert scan.profile.payloads == s["payloads"]
+    # The profile is the command line's, whatever the threads' shares were.
+    profiled = run_cli(cli, "profile", "--format", "json", str(path))
+    assert json.loads(scan.profile.to_json()) == json.loads(profiled.stdout)
 
 
 def test_rows_keeps_findings_or_violations_and_counts_every_payload():

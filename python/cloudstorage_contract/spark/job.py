@@ -181,6 +181,11 @@ def run(
                 "(2 GiB) a file may have for the Spark job: split it, or gzip it"
             )
     profiled = profile_path is not None
+    # A task validates its file on the cores the other files leave idle, within one executor's:
+    # one file on `local[2]` takes both cores, as many files as cores take one each.
+    cores = spark.sparkContext.defaultParallelism
+    per_executor = int(spark.conf.get("spark.executor.cores", str(cores)))
+    jobs = max(1, min(cores // max(1, len(listed)), per_executor))
     parts = spark.sparkContext.accumulator([], _Parts())
     schema = StructType(
         [StructField("file", StringType(), False), StructField("line", IntegerType(), False)]
@@ -196,7 +201,7 @@ def run(
             for i, path in enumerate(paths):
                 name = named.get(path, path)
                 content = _local(path) if by_path else batch.column(1).slice(i, 1)
-                found = validator.scan_ndjson(content, name, rows, profiled)
+                found = validator.scan_ndjson(content, name, rows, profiled, jobs=jobs)
                 yield from found
                 payloads, conforming, _, errors, warnings = found.counts
                 for k, n in enumerate((payloads, conforming, errors, warnings)):
