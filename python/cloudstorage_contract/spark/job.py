@@ -27,7 +27,9 @@ source's row, the row's copy, the Arrow batch) and once in the Python worker: an
 heap must be about 3.5 times the largest such file, times the tasks it runs at once, plus
 Spark's own. A local run ends on an `OutOfMemoryError` rather than hang.
 
-A file is one task, so parallelism comes from many files. A file handed over as bytes may hold
+A file is one task. A task validates on the cores the other files leave idle (the default
+parallelism divided by the number of files, within `spark.executor.cores`): one file on
+`local[2]` takes both cores, and as many files as cores take one each. A file handed over as bytes may hold
 at most `MAX_FILE_BYTES` (2 GiB less one byte, `binaryFile`'s limit), checked on the driver
 before any file is read: a larger one stops the job with an error that names it (split it,
 e.g. with `split -l`, or gzip it). A file read by path has no limit.
