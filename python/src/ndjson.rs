@@ -22,11 +22,10 @@ use pyo3::prelude::*;
 use cloudstorage_contract::ndjson::{Line, Lines, Payload};
 use cloudstorage_contract::report::{self, Checked};
 use cloudstorage_contract::traffic::{Origin, TrafficProfile};
-use cloudstorage_contract::{DEFAULT_MAX_BYTES, Report};
+use cloudstorage_contract::{DEFAULT_MAX_BYTES, Report, Validator};
 
 use crate::arrow::{Columns, Values, export, import, internal};
 use crate::profile::TrafficProfile as PyProfile;
-use crate::validator::Validator;
 
 /// How many bytes (decompressed, for a gzipped file) a file is read by; the lines handed out
 /// are let go once they fill as many.
@@ -111,7 +110,7 @@ struct Batch {
 /// holds the counts of every payload and `profile` their profile (when asked for).
 #[pyclass(module = "cloudstorage_contract")]
 pub(crate) struct NdjsonScan {
-    validator: Py<Validator>,
+    validator: Arc<Validator>,
     file: Arc<str>,
     lines: Lines<Box<dyn Read + Send + Sync>>,
     /// What `lines` reads into: the lines handed out, then the bytes read ahead.
@@ -152,7 +151,7 @@ impl NdjsonScan {
             match payload {
                 Payload::Bytes(range) => {
                     let bytes = self.buf.get(range).unwrap_or_default();
-                    let validator = &self.validator.get().inner;
+                    let validator = &*self.validator;
                     let report = match &mut self.profile {
                         Some(profile) => {
                             let origin = Origin::line(&*self.file, number);
@@ -216,7 +215,7 @@ impl NdjsonScan {
             workers,
             ..
         } = self;
-        let validator = &validator.get().inner;
+        let validator = &**validator;
         let (buf, file) = (&*buf, &*file);
         let judge = |share: &[(u32, Payload)], mut profile: Option<&mut TrafficProfile>| {
             let judged = share.iter().map(|(number, payload)| match payload {
@@ -364,7 +363,7 @@ impl NdjsonScan {
 /// `Validator.scan_ndjson`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn scan(
-    validator: Py<Validator>,
+    validator: Arc<Validator>,
     content: &Bound<'_, PyAny>,
     file: &str,
     rows: &str,

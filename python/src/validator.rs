@@ -23,7 +23,8 @@ use crate::report::{Exchange, Report};
 /// message the command line gives.
 #[pyclass(frozen, module = "cloudstorage_contract")]
 pub(crate) struct Validator {
-    pub(crate) inner: contract::Validator,
+    /// The engine, shared with the scans it starts ([`scan_ndjson`](Validator::scan_ndjson)).
+    pub(crate) inner: std::sync::Arc<contract::Validator>,
     /// The arguments that differ from the defaults, for `repr`.
     arguments: String,
 }
@@ -137,6 +138,7 @@ impl Validator {
             arguments.push_str(&format!(" levels={{{}}}", shown.join(", ")));
         }
         let inner = contract::Validator::new(options).map_err(|e| to_py(&e))?;
+        let inner = std::sync::Arc::new(inner);
         Ok(Validator { inner, arguments })
     }
 
@@ -244,7 +246,7 @@ impl Validator {
     #[pyo3(signature = (content, file, rows="findings", profile=false, cap=None, batch=65536, jobs=1))]
     #[allow(clippy::too_many_arguments)]
     fn scan_ndjson(
-        slf: Py<Self>,
+        &self,
         content: &Bound<'_, PyAny>,
         file: &str,
         rows: &str,
@@ -254,7 +256,7 @@ impl Validator {
         jobs: usize,
     ) -> PyResult<crate::ndjson::NdjsonScan> {
         crate::ndjson::scan(
-            slf,
+            std::sync::Arc::clone(&self.inner),
             content,
             file,
             rows,
